@@ -1,0 +1,33 @@
+/**
+ * @module main — the `reelset` command line: wires one file per command into commander and turns any error
+ * into a one-line message and a non-zero exit.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { isReelsetError } from '../errors.js';
+import { registerDemo } from './demo.js';
+import { registerInspect } from './inspect.js';
+import { registerSynth } from './synth.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const program = new Command('reelset')
+  .description('Load, check and synthesize multimodal short-video data sets (brief + cover JPEG + MP4).')
+  .version(packageVersion())
+  .showHelpAfterError('(run with --help for usage)');
+
+registerSynth(program);
+registerInspect(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const code = isReelsetError(err) ? `${err.code}: ` : '';
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`reelset: ${code}${message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ERROR_CODES,
+  FfmpegError,
+  isReelsetError,
+  ParseError,
+  ReelsetError,
+  type ReelsetErrorCode,
+} from './errors.js';
+
+const TABLE: Array<[ReelsetErrorCode, string]> = [
+  ['REELSET_E_INVALID_ARGUMENT', 'An argument or option has an invalid value'],
+  ['REELSET_E_UNKNOWN_LABEL', 'Unknown label'],
+  ['REELSET_E_NOT_FOUND', 'File or folder not found'],
+  ['REELSET_E_CATALOG_LINE', 'A catalog line is not a valid entry'],
+  ['REELSET_E_PY_LITERAL', 'Text is not a safe Python literal of strings'],
+  ['REELSET_E_BAD_ITEM', 'An item of the on-disk layout is invalid'],
+  ['REELSET_E_MISSING_MEDIA', 'An item lacks a required media file'],
+  ['REELSET_E_STATE', 'An iteration state does not fit this dataset'],
+  ['REELSET_E_CACHE', 'A dataset cache is unusable'],
+  ['REELSET_E_FFMPEG', 'ffmpeg or ffprobe failed'],
+  ['REELSET_E_FFMPEG_NOT_FOUND', 'No ffmpeg or ffprobe executable was found'],
+];
+
+describe('ReelsetError codes', () => {
+  it('the table pins every code, once', () => {
+    expect(TABLE.map(([code]) => code).sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+
+  it.each(TABLE)('%s has its name, code and default message', (code, message) => {
+    const err = new ReelsetError(code);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('ReelsetError');
+    expect(err.code).toBe(code);
+    expect(err.message).toBe(message);
+    expect(isReelsetError(err, code)).toBe(true);
+    expect(String(err)).toBe(`ReelsetError: ${message}`);
+  });
+
+  it('keeps a custom message and the cause', () => {
+    const cause = new Error('disk on fire');
+    const err = new ReelsetError('REELSET_E_NOT_FOUND', 'no such folder: /x', { cause });
+    expect(err.message).toBe('no such folder: /x');
+    expect(err.cause).toBe(cause);
+  });
+
+  it('subclasses carry their code and details', () => {
+    const parse = new ParseError('REELSET_E_PY_LITERAL', 'unexpected name', 7);
+    expect(parse).toBeInstanceOf(ReelsetError);
+    expect([parse.name, parse.code, parse.position]).toEqual(['ParseError', 'REELSET_E_PY_LITERAL', 7]);
+    const ff = new FfmpegError('ffmpeg exited with code 1', 1, 'moov atom not found');
+    expect(ff).toBeInstanceOf(ReelsetError);
+    expect([ff.name, ff.code, ff.exitCode, ff.stderr]).toEqual([
+      'FfmpegError',
+      'REELSET_E_FFMPEG',
+      1,
+      'moov atom not found',
+    ]);
+  });
+
+  it('isReelsetError tells codes and foreign errors apart', () => {
+    expect(isReelsetError(new Error('x'))).toBe(false);
+    expect(isReelsetError(new ReelsetError('REELSET_E_STATE'), 'REELSET_E_CACHE')).toBe(false);
+    expect(isReelsetError(new ReelsetError('REELSET_E_STATE'))).toBe(true);
+  });
+});
