@@ -1,0 +1,532 @@
+/**
+ * @module layout — the original's on-disk layout `<root>/<label>/<mp4_id>/<mp4_id>.{txt,jpeg,mp4}`, streamed
+ * one label folder at a time as a resumable {@link Source} of {@link Sample}s: `openDataset`.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ReelsetError, type ReelsetErrorCode } from '../errors.js';
+import { Dataset } from './dataset.js';
+import { paddedId, parseDuration, parseHttpUrl, parseId } from './fields.js';
+import { isLabel, labelId } from './labels.js';
+import { PY_LITERAL_MAX_LENGTH, parsePythonDict } from './pyliteral.js';
+import type { OnError, Sample, Skip } from './sample.js';
+import type { Json, PassContext, Positioned, Source } from './source.js';
+
+/**
+ * One of the three files of an item: the metadata `.txt`, the cover `.jpeg` and the clip `.mp4`.
+ *
+ * @example
+ * ```ts
+ * const kinds: MediaKind[] = ['txt', 'mp4'];
+ * ```
+ */
+export type MediaKind = 'txt' | 'jpeg' | 'mp4';
+
+/**
+ * Options of {@link openDataset} and {@link layoutSource}.
+ *
+ * @example
+ * ```ts
+ * const skips: Skip[] = [];
+ * const options: OpenDatasetOptions = {
+ *   require: ['txt', 'jpeg', 'mp4'],
+ *   labels: ['Beach', 'Green Screen'],
+ *   onSkip: (skip) => skips.push(skip),
+ * };
+ * ```
+ */
+export interface OpenDatasetOptions {
+  /**
+   * The files an item must have to be yielded; an item lacking one is skipped (`REELSET_E_MISSING_MEDIA`).
+   * Default `['txt']`. A file that is not required may be missing: its `source` entry is then undefined,
+   * and without a `.txt` the brief is `''` and the duration null. A zero-byte file counts as present.
+   */
+  require?: MediaKind[];
+  /**
+   * Read only these label folders (English names, exact case). Default: every label folder.
+   *
+   * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` at call time for a name that is not one of the 31 labels.
+   */
+  labels?: string[];
+  /** `'skip'` (default): record a {@link Skip} for a bad item and go on; `'throw'`: throw its error. */
+  onError?: OnError;
+  /** Called with each skip, as it happens (only with `onError: 'skip'`). */
+  onSkip?: (skip: Skip) => void;
+}
+
+/**
+ * The position of a layout source: the label folder and the item folder name (as on disk, zero padding
+ * included) of the last element produced. Item folders are ordered by numeric value, label folders by name.
+ *
+ * @example
+ * ```ts
+ * const position: LayoutPosition = { label: 'Beach', id: '99945958' };
+ * ```
+ */
+export type LayoutPosition = { label: string; id: string };
+
+/**
+ * A {@link Source} of the samples of an on-disk layout, which also keeps the skips of its latest pass.
+ *
+ * @example
+ * ```ts
+ * const source = layoutSource('data', { require: ['txt', 'mp4'] });
+ * for await (const sample of Dataset.fromSource(source)) console.log(sample.id);
+ * console.log(source.skips); // the skips of the pass that just ended
+ * ```
+ */
+export interface LayoutSource extends Source<Sample> {
+  /** The root folder, resolved to an absolute path. */
+  readonly root: string;
+  /**
+   * The skips of the latest pass, in order. Each pass (each `open`) starts a fresh array when it begins, so
+   * an array read earlier keeps the skips of its own pass. When passes run at the same time, this is the
+   * array of the one that began last; use `onSkip` to follow several passes at once.
+   */
+  readonly skips: readonly Skip[];
+}
+
+const KINDS: readonly MediaKind[] = ['txt', 'jpeg', 'mp4'];
+const DIGITS = /^[0-9]+$/;
+/** The largest `.txt` read, in bytes: a UTF-8 character takes up to 4 bytes. */
+const MAX_TXT_BYTES = PY_LITERAL_MAX_LENGTH * 4;
+const NO_FOLLOW = fsConstants.O_NOFOLLOW ?? 0;
+
+/** A problem with one item (or label folder): a skip in the making. */
+class ItemProblem {
+  constructor(
+    readonly code: ReelsetErrorCode,
+    readonly reason: string,
+    readonly cause?: unknown,
+  ) {}
+}
+
+/** Plain code-unit order: the order of Python's `sorted` on these names, and of the label ids. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Item folders: all-digit names first by numeric value (then as text), then any other names as text. */
+function compareItemNames(a: string, b: string): number {
+  const aDigits = DIGITS.test(a);
+  const bDigits = DIGITS.test(b);
+  if (aDigits !== bDigits) return aDigits ? -1 : 1;
+  if (aDigits) {
+    const aValue = a.replace(/^0+/, '');
+    const bValue = b.replace(/^0+/, '');
+    if (aValue.length !== bValue.length) return aValue.length - bValue.length;
+    const byValue = compareNames(aValue, bValue);
+    if (byValue !== 0) return byValue;
+  }
+  return compareNames(a, b);
+}
+
+/** The id of an item folder name, or undefined when the name is not one. */
+function idOf(name: string): string | undefined {
+  try {
+    return parseId(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parsePosition(position: Json | undefined): LayoutPosition | undefined {
+  if (position === undefined || position === null) return undefined;
+  if (
+    typeof position === 'object' &&
+    !Array.isArray(position) &&
+    typeof position.label === 'string' &&
+    typeof position.id === 'string'
+  ) {
+    return { label: position.label, id: position.id };
+  }
+  throw new ReelsetError(
+    'REELSET_E_INVALID_ARGUMENT',
+    `A layout position is { label, id } (strings), got ${JSON.stringify(position)}`,
+  );
+}
+
+/** True when `real` (a resolved path) is `rootReal` or lies below it. */
+function isInside(real: string, rootReal: string): boolean {
+  const relative = path.relative(rootReal, real);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Follows a symbolic link only when its target stays inside the root. Returns the target's resolved path
+ * and stats, `'escapes'` when it leaves the root, `'broken'` when it points nowhere.
+ */
+async function followInside(
+  linkPath: string,
+  rootReal: string,
+): Promise<{ real: string; stats: Stats } | 'escapes' | 'broken'> {
+  let real: string;
+  try {
+    real = await realpath(linkPath);
+  } catch {
+    return 'broken';
+  }
+  if (!isInside(real, rootReal)) return 'escapes';
+  try {
+    return { real, stats: await stat(real) };
+  } catch {
+    return 'broken';
+  }
+}
+
+/** What an item folder holds: the path of each file found (absolute, as listed) and the path to open. */
+interface Found {
+  listed: string;
+  openPath: string;
+}
+
+class LayoutSourceImpl implements LayoutSource {
+  readonly name = 'Layout';
+  readonly root: string;
+  readonly #require: ReadonlySet<MediaKind>;
+  readonly #labels: ReadonlySet<string> | undefined;
+  readonly #onError: OnError;
+  readonly #onSkip: ((skip: Skip) => void) | undefined;
+  #skips: Skip[] = [];
+
+  constructor(root: string, options: OpenDatasetOptions) {
+    if (typeof root !== 'string' || root === '') {
+      throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', 'The root must be a non-empty path');
+    }
+    this.root = path.resolve(root);
+    const required = options.require ?? ['txt'];
+    if (!Array.isArray(required) || required.some((kind) => !KINDS.includes(kind))) {
+      throw new ReelsetError(
+        'REELSET_E_INVALID_ARGUMENT',
+        `require lists files among 'txt', 'jpeg', 'mp4', got ${JSON.stringify(required)}`,
+      );
+    }
+    this.#require = new Set(required);
+    if (options.labels !== undefined) {
+      if (!Array.isArray(options.labels) || options.labels.length === 0) {
+        throw new ReelsetError(
+          'REELSET_E_INVALID_ARGUMENT',
+          'labels must be a non-empty array of label names',
+        );
+      }
+      for (const label of options.labels) labelId(label);
+      this.#labels = new Set(options.labels);
+    }
+    const onError = options.onError ?? 'skip';
+    if (onError !== 'skip' && onError !== 'throw') {
+      throw new ReelsetError(
+        'REELSET_E_INVALID_ARGUMENT',
+        `onError is 'skip' or 'throw', got ${String(onError)}`,
+      );
+    }
+    this.#onError = onError;
+    if (options.onSkip !== undefined && typeof options.onSkip !== 'function') {
+      throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', 'onSkip must be a function');
+    }
+    this.#onSkip = options.onSkip;
+  }
+
+  get skips(): readonly Skip[] {
+    return this.#skips;
+  }
+
+  open(position: Json | undefined, _ctx: PassContext): AsyncIterable<Positioned<Sample>> {
+    return this.#pass(position);
+  }
+
+  async *#pass(position: Json | undefined): AsyncGenerator<Positioned<Sample>> {
+    const start = parsePosition(position);
+    const skips: Skip[] = [];
+    this.#skips = skips;
+    const record = (where: string, id: string | undefined, problem: ItemProblem): void => {
+      if (this.#onError === 'throw') {
+        throw new ReelsetError(problem.code, `${problem.reason} (${where})`, { cause: problem.cause });
+      }
+      const skip: Skip =
+        id === undefined
+          ? { where, reason: problem.reason, code: problem.code }
+          : { where, id, reason: problem.reason, code: problem.code };
+      skips.push(skip);
+      this.#onSkip?.(skip);
+    };
+
+    let entries: Dirent[];
+    let rootReal: string;
+    try {
+      entries = await readdir(this.root, { withFileTypes: true });
+      rootReal = await realpath(this.root);
+    } catch (err) {
+      throw new ReelsetError(
+        'REELSET_E_NOT_FOUND',
+        `The data set root ${this.root} is not a readable folder (${errorCode(err) ?? messageOf(err)})`,
+        { cause: err },
+      );
+    }
+    entries.sort((a, b) => compareNames(a.name, b.name));
+
+    for (const entry of entries) {
+      const label = entry.name;
+      if (start !== undefined && label < start.label) continue;
+      if (this.#labels !== undefined && !this.#labels.has(label)) continue;
+      const labelDir = path.join(this.root, label);
+      // A problem with the label folder itself comes before its items: resuming inside it, it is not repeated.
+      const resumingHere = start !== undefined && label === start.label;
+      if (!entry.isDirectory()) {
+        if (!entry.isSymbolicLink()) continue; // files at the root (multimodal_data_info.json...) are not labels
+        const target = await followInside(labelDir, rootReal);
+        if (target === 'broken' || (typeof target === 'object' && !target.stats.isDirectory())) continue;
+        if (target === 'escapes') {
+          if (resumingHere) continue;
+          record(
+            labelDir,
+            undefined,
+            new ItemProblem('REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root'),
+          );
+          continue;
+        }
+      }
+      if (!isLabel(label)) {
+        if (resumingHere) continue;
+        record(
+          labelDir,
+          undefined,
+          new ItemProblem(
+            'REELSET_E_UNKNOWN_LABEL',
+            `the folder ${JSON.stringify(label)} is not one of the 31 labels`,
+          ),
+        );
+        continue;
+      }
+      let items: Dirent[];
+      try {
+        items = await readdir(labelDir, { withFileTypes: true });
+      } catch (err) {
+        const code = errorCode(err) === 'ENOENT' ? 'REELSET_E_NOT_FOUND' : 'REELSET_E_BAD_ITEM';
+        record(
+          labelDir,
+          undefined,
+          new ItemProblem(code, `cannot list the label folder: ${messageOf(err)}`, err),
+        );
+        continue;
+      }
+      items.sort((a, b) => compareItemNames(a.name, b.name));
+      const after = resumingHere ? start.id : undefined;
+      const id = labelId(label);
+      for (const item of items) {
+        if (after !== undefined && compareItemNames(item.name, after) <= 0) continue;
+        const itemDir = path.join(labelDir, item.name);
+        const result = await this.#readItem(label, id, itemDir, item, rootReal);
+        if (result instanceof ItemProblem) {
+          record(itemDir, idOf(item.name), result);
+        } else {
+          yield { value: result, position: { label, id: item.name } };
+        }
+      }
+    }
+  }
+
+  /** Reads one item folder into a sample, or says what is wrong with it. */
+  async #readItem(
+    label: string,
+    labelIdValue: number,
+    itemDir: string,
+    item: Dirent,
+    rootReal: string,
+  ): Promise<Sample | ItemProblem> {
+    const name = item.name;
+    let id: string;
+    try {
+      id = parseId(name);
+    } catch {
+      return new ItemProblem(
+        'REELSET_E_BAD_ITEM',
+        `the folder name ${JSON.stringify(name)} is not an mp4_id (1-12 digits)`,
+      );
+    }
+    if (!item.isDirectory()) {
+      if (!item.isSymbolicLink()) return new ItemProblem('REELSET_E_BAD_ITEM', 'not a folder');
+      const target = await followInside(itemDir, rootReal);
+      if (target === 'escapes')
+        return new ItemProblem('REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root');
+      if (target === 'broken') return new ItemProblem('REELSET_E_BAD_ITEM', 'a broken symbolic link');
+      if (!target.stats.isDirectory()) return new ItemProblem('REELSET_E_BAD_ITEM', 'not a folder');
+    }
+
+    let files: Map<string, Dirent>;
+    try {
+      files = new Map((await readdir(itemDir, { withFileTypes: true })).map((file) => [file.name, file]));
+    } catch (err) {
+      const code = errorCode(err) === 'ENOENT' ? 'REELSET_E_NOT_FOUND' : 'REELSET_E_BAD_ITEM';
+      return new ItemProblem(code, `cannot list the item folder: ${messageOf(err)}`, err);
+    }
+
+    const padded = paddedId(id);
+    const candidates: Record<MediaKind, string[]> = {
+      txt: [`${name}.txt`, `${id}.txt`],
+      jpeg: [`${name}.jpeg`, `${id}.jpeg`, `${padded}_iconl.jpeg`],
+      mp4: [`${name}.mp4`, `${id}.mp4`, `${padded}_main_xl.mp4`],
+    };
+    const found: Partial<Record<MediaKind, Found>> = {};
+    for (const kind of KINDS) {
+      for (const candidate of new Set(candidates[kind])) {
+        const file = files.get(candidate);
+        if (file === undefined) continue;
+        const listed = path.join(itemDir, candidate);
+        if (file.isFile()) {
+          found[kind] = { listed, openPath: listed };
+        } else if (file.isSymbolicLink()) {
+          const target = await followInside(listed, rootReal);
+          if (target === 'escapes') {
+            return new ItemProblem(
+              'REELSET_E_BAD_ITEM',
+              `${candidate} is a symbolic link that leaves the root`,
+            );
+          }
+          if (target !== 'broken' && target.stats.isFile()) found[kind] = { listed, openPath: target.real };
+        }
+        if (found[kind] !== undefined) break;
+      }
+    }
+
+    const missing = KINDS.filter((kind) => this.#require.has(kind) && found[kind] === undefined);
+    if (missing.length > 0) {
+      const names = missing.map((kind) => `${kind} (${[...new Set(candidates[kind])].join(' or ')})`);
+      return new ItemProblem('REELSET_E_MISSING_MEDIA', `missing ${names.join(', ')}`);
+    }
+
+    let brief = '';
+    let durationSec: number | null = null;
+    if (found.txt !== undefined) {
+      const meta = await readMetadata(found.txt.openPath, id);
+      if (meta instanceof ItemProblem) return meta;
+      ({ brief, durationSec } = meta);
+    }
+
+    const source: Sample['source'] = {};
+    for (const kind of KINDS) {
+      const file = found[kind];
+      if (file !== undefined) source[kind] = file.listed;
+    }
+    return { id, label, labelId: labelIdValue, brief, durationSec, source };
+  }
+}
+
+/** Reads and checks an item's `.txt`: a Python dict literal of strings, never evaluated. */
+async function readMetadata(
+  file: string,
+  id: string,
+): Promise<{ brief: string; durationSec: number | null } | ItemProblem> {
+  let bytes: Buffer;
+  try {
+    const handle = await open(file, fsConstants.O_RDONLY | NO_FOLLOW);
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_TXT_BYTES) {
+        return new ItemProblem(
+          'REELSET_E_PY_LITERAL',
+          `the txt file is ${size} bytes, over the limit of ${MAX_TXT_BYTES}`,
+        );
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return new ItemProblem('REELSET_E_BAD_ITEM', `cannot read the txt file: ${messageOf(err)}`, err);
+  }
+  let dict: Record<string, string>;
+  try {
+    dict = parsePythonDict(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (err) {
+    const reason = err instanceof TypeError ? 'the txt file is not valid UTF-8' : messageOf(err);
+    return new ItemProblem('REELSET_E_PY_LITERAL', reason, err);
+  }
+  try {
+    for (const key of ['mp4_id', 'mp4_txt_brief']) {
+      if (!Object.hasOwn(dict, key))
+        return new ItemProblem('REELSET_E_BAD_ITEM', `the txt file has no ${key}`);
+    }
+    const txtId = parseId(dict.mp4_id);
+    if (txtId !== id) {
+      return new ItemProblem(
+        'REELSET_E_BAD_ITEM',
+        `the txt file's mp4_id ${JSON.stringify(dict.mp4_id)} is not the folder's id ${id}`,
+      );
+    }
+    for (const key of ['mp4_download_url', 'mp4_background_image_url']) {
+      if (Object.hasOwn(dict, key)) parseHttpUrl(dict[key]);
+    }
+    const time = Object.hasOwn(dict, 'mp4_time') ? dict.mp4_time : undefined;
+    return { brief: dict.mp4_txt_brief ?? '', durationSec: time === undefined ? null : parseDuration(time) };
+  } catch (err) {
+    return new ItemProblem('REELSET_E_BAD_ITEM', `the txt file: ${messageOf(err)}`, err);
+  }
+}
+
+/**
+ * The samples of a data set in the original on-disk layout, as a resumable {@link Source}, for building a
+ * `Dataset` by hand. Use it rather than {@link openDataset} when you want the skips of the latest pass as
+ * an array (`source.skips`) besides `onSkip`.
+ *
+ * A pass lists the root, then one label folder at a time (label folders in name order, which is label id
+ * order; item folders in numeric order), and reads each item's `.txt` only when it gets there, so memory
+ * stays flat whatever the size of the data set. Bad items are skipped with a {@link Skip} (or thrown with
+ * `onError: 'throw'`): a folder that is not one of the 31 labels (`REELSET_E_UNKNOWN_LABEL`), an item folder
+ * whose name is not all digits or whose `.txt` names another mp4_id or has a malformed field
+ * (`REELSET_E_BAD_ITEM`), a `.txt` that is not a dict literal of strings (`REELSET_E_PY_LITERAL`), a missing
+ * required file (`REELSET_E_MISSING_MEDIA`). Files at the root, such as `multimodal_data_info.json`, are
+ * ignored. Media named after their URL (`099945958_main_xl.mp4`, `099945958_iconl.jpeg`) are found too;
+ * `<mp4_id>.mp4` and `<mp4_id>.jpeg` win when both exist.
+ *
+ * Paths only ever come from listing folders, never from a `.txt`. Symbolic links (label folders, item
+ * folders, files) are followed only when their target stays inside the root; one that leaves it is skipped
+ * (`REELSET_E_BAD_ITEM`); a broken one counts as absent.
+ *
+ * The position of each sample is a {@link LayoutPosition}; opening again at it continues right after that
+ * sample, without listing the label folders before it, and without recording again the skips before it.
+ *
+ * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` at call time for an unknown name in `labels`;
+ *   `REELSET_E_INVALID_ARGUMENT` for other invalid options; `REELSET_E_NOT_FOUND` when a pass starts and
+ *   the root is not a readable folder.
+ * @example
+ * ```ts
+ * const source = layoutSource('data', { require: ['txt', 'jpeg', 'mp4'] });
+ * for await (const { value, position } of source.open(undefined, { epoch: 0 })) {
+ *   console.log(value.id, value.label, position);
+ * }
+ * console.log(`${source.skips.length} items skipped`);
+ * ```
+ */
+export function layoutSource(root: string, options: OpenDatasetOptions = {}): LayoutSource {
+  return new LayoutSourceImpl(root, options);
+}
+
+/**
+ * Opens a data set in the original on-disk layout `<root>/<label>/<mp4_id>/<mp4_id>.{txt,jpeg,mp4}` as a
+ * restartable, resumable `Dataset` of {@link Sample}s: `Dataset.fromSource(layoutSource(root, options))`.
+ * See {@link layoutSource} for the order, the checks and the symbolic link rules. Skips go to `onSkip`; to
+ * read them as an array after a pass, build the dataset from {@link layoutSource} and read its `skips`.
+ *
+ * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` at call time for an unknown name in `labels`;
+ *   `REELSET_E_NOT_FOUND` when a pass starts and the root is not a readable folder.
+ * @example
+ * ```ts
+ * const skips: Skip[] = [];
+ * const dataset = openDataset('data', { require: ['txt', 'jpeg', 'mp4'], onSkip: (skip) => skips.push(skip) });
+ * for await (const sample of dataset) console.log(sample.id, sample.label, sample.brief, sample.source.mp4);
+ * console.log(`${skips.length} items skipped`);
+ * ```
+ */
+export function openDataset(root: string, options: OpenDatasetOptions = {}): Dataset<Sample> {
+  return Dataset.fromSource(layoutSource(root, options));
+}
