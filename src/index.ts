@@ -1,0 +1,31 @@
+/**
+ * @module reelset — the public API: typed, restartable, resumable loading of multimodal short-video data
+ * sets (text brief + cover JPEG + MP4 + label). Everything here is a named export; nothing else is public.
+ */
+
+export type { ReelsetErrorCode } from './errors.js';
+export { ERROR_CODES, FfmpegError, isReelsetError, ParseError, ReelsetError } from './errors.js';
+export type { CatalogEntry, CatalogPosition, CatalogSource, ReadCatalogOptions } from './loaders/catalog.js';
+export { catalogSource, readCatalog } from './loaders/catalog.js';
+export type {
+  BatchOptions,
+  CacheOptions,
+  DatasetIterator,
+  IterationState,
+  MapOptions,
+  ShardOptions,
+  ShuffleOptions,
+  SplitOptions,
+  Splits,
+} from './loaders/dataset.js';
+export { Dataset } from './loaders/dataset.js';
+export { formatDuration, paddedId, parseDuration } from './loaders/fields.js';
+export type { Label } from './loaders/labels.js';
+export { isLabel, LABELS, labelId, labelName } from './loaders/labels.js';
+export type { LayoutPosition, LayoutSource, MediaKind, OpenDatasetOptions } from './loaders/layout.js';
+export { layoutSource, openDataset } from './loaders/layout.js';
+export { parsePythonDict } from './loaders/pyliteral.js';
+export type { OnError, Sample, Skip } from './loaders/sample.js';
+export type { Json, PassContext, Positioned, Source } from './loaders/source.js';
+export type { BadKind, SynthFiles, SynthItem, SynthOptions, SynthReport } from './synth/index.js';
+export { BAD_KINDS, synthesize } from './synth/index.js';
