@@ -1,0 +1,417 @@
+/**
+ * @module synth — the synthesizer: writes a small data set in the original's exact on-disk layout (Python
+ * dict `.txt`, progressive cover JPEG, H.264 MP4, JSON Lines catalog) whose text, covers and clips depend on
+ * the label in known ways, deterministically from a seed.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ReelsetError } from '../errors.js';
+import { formatDuration, paddedId } from '../loaders/fields.js';
+import { LABELS, labelId } from '../loaders/labels.js';
+import { BAD_KINDS, type BadKind, malformedTxt, missingFile, truncateJpeg } from './bad.js';
+import { coverJpeg } from './cover.js';
+import { createRng, mixSeed, type Rng } from './rng.js';
+import { makeBrief, pyDictLiteral, pyRepr } from './text.js';
+import { frameCount, writeVideo } from './video.js';
+
+export type { BadKind } from './bad.js';
+export { BAD_KINDS } from './bad.js';
+export type { BadMediaFile, BadMediaKind } from './badmedia.js';
+export { BAD_MEDIA_KINDS, greyJpeg, writeBadMedia } from './badmedia.js';
+
+/**
+ * The catalog's file name, as in the original.
+ *
+ * @example
+ * ```ts
+ * const catalog = join(root, CATALOG_NAME); // <root>/multimodal_data_info.json
+ * ```
+ */
+export const CATALOG_NAME = 'multimodal_data_info.json';
+
+/**
+ * Options of {@link synthesize}.
+ *
+ * @example
+ * ```ts
+ * const options: SynthOptions = { perLabel: 2, labels: ['Beach', 'Sea'], seconds: 1, seed: 7 };
+ * ```
+ */
+export interface SynthOptions {
+  /** Good items per label (whole number >= 1). Default 4. */
+  perLabel?: number;
+  /** Label names (exact, e.g. `'Green Screen'`, `'stars'`), no repeats. Default: all 31. */
+  labels?: readonly string[];
+  /** Clip length in seconds (0.05 to 600); the clip has `round(seconds * 24000 / 1001)` frames. Default 2. */
+  seconds?: number;
+  /** Seed (a safe integer): the same seed gives the same ids, briefs, txt, catalog and media bytes. Default 0. */
+  seed?: number;
+  /** Add one broken item of each {@link BadKind}. Default false. */
+  bad?: boolean;
+  /** Fraction (0-1) of briefs that name their label's words; the rest use shared words only. Default 0.6. */
+  textSignal?: number;
+  /** How many ffmpeg encodes run at once (whole number >= 1). Default `os.availableParallelism()`. */
+  concurrency?: number;
+}
+
+/**
+ * The files written for an item, as absolute paths; a key is absent when that file was not written.
+ *
+ * @example
+ * ```ts
+ * const files: SynthFiles = { txt: '/d/Beach/123/123.txt', jpeg: '/d/Beach/123/123.jpeg' };
+ * ```
+ */
+export interface SynthFiles {
+  txt?: string;
+  jpeg?: string;
+  mp4?: string;
+}
+
+/**
+ * One item written: one label folder of one clip (a clip listed under two labels is two items with the
+ * same `id`), in catalog order.
+ *
+ * @example
+ * ```ts
+ * const report = await synthesize('/tmp/ds', { perLabel: 1, labels: ['Beach'] });
+ * const item: SynthItem = report.items[0];
+ * console.log(item.id, item.label, item.files.mp4);
+ * ```
+ */
+export interface SynthItem {
+  /** The mp4_id: the folder name and catalog id (digits, no leading zero). */
+  id: string;
+  /** The label (folder) name. */
+  label: string;
+  /** The label's id (0-30). */
+  labelId: number;
+  /** Absolute path of `<root>/<label>/<id>`. */
+  folder: string;
+  /** The files written, broken ones included; a missing file has no key. */
+  files: SynthFiles;
+  /** `renamed`: `<id>.jpeg` / `<id>.mp4`; `downloaded`: `<id9>_iconl.jpeg` / `<id9>_main_xl.mp4`. */
+  naming: 'renamed' | 'downloaded';
+  /** The brief as stored (leading space). */
+  brief: string;
+  /** True when the brief names this item's label's words (see `LABEL_WORDS`). */
+  namesLabel: boolean;
+  /** The `mp4_time` written (`m:ss`). */
+  mp4Time: string;
+  /** Frames in the clip (when one was encoded). */
+  frames: number;
+  /** The seed the cover and clip were made from (equal for the same clip under two labels). */
+  mediaSeed: number;
+  /**
+   * The label id whose palette and pattern the cover and clip show: `labelId`, except for a clip shared
+   * from another label (then that label's id).
+   */
+  mediaLabelId: number;
+  /** The other labels whose folders hold this same clip (same id, same files), if any. */
+  sharedWith?: string[];
+  /** The kind of breakage, for bad items only. */
+  bad?: BadKind;
+  /** For `id-mismatch` only: the `mp4_id` written in the `.txt` (differs from `id`). */
+  txtId?: string;
+}
+
+/**
+ * What {@link synthesize} wrote.
+ *
+ * @example
+ * ```ts
+ * const report: SynthReport = await synthesize('/tmp/ds', { perLabel: 2 });
+ * console.log(report.items.length, report.catalogPath, report.elapsedMs);
+ * ```
+ */
+export interface SynthReport {
+  /** Absolute path of the data set folder. */
+  root: string;
+  /** Absolute path of `multimodal_data_info.json`. */
+  catalogPath: string;
+  /** The labels written, in order. */
+  labels: string[];
+  /** The seed used. */
+  seed: number;
+  /** Every item (one per catalog line), good and bad, in catalog order. */
+  items: SynthItem[];
+  /** How many items are bad (have `bad`). */
+  badCount: number;
+  /** Wall-clock milliseconds the synthesis took. */
+  elapsedMs: number;
+}
+
+interface Plan {
+  item: SynthItem;
+  /** Index of the item whose files this one copies (a clip under a second label). */
+  copyOf?: number;
+  jpegName: string;
+  mp4Name: string;
+}
+
+function invalid(message: string): ReelsetError {
+  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
+}
+
+function checkInteger(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min)
+    throw invalid(`${name} must be a whole number >= ${min}, got ${value}`);
+  return value;
+}
+
+function checkRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw invalid(`${name} must be a number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function newId(rng: Rng, used: Set<string>): string {
+  for (;;) {
+    // Mostly 8 digits like the real ids, some 7 (so zero-padding to 9 digits shows).
+    const value = rng.next() < 0.15 ? 1_000_000 + rng.int(9_000_000) : 10_000_000 + rng.int(90_000_000);
+    const id = String(value);
+    if (!used.has(id)) {
+      used.add(id);
+      return id;
+    }
+  }
+}
+
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(runners);
+}
+
+function txtEntries(id: string, mp4Time: string, brief: string): Array<[string, string]> {
+  const id9 = paddedId(id);
+  return [
+    ['mp4_id', id],
+    ['mp4_download_url', `https://p5-v1.xpccdn.com/${id9}_main_xl.mp4`],
+    ['mp4_time', mp4Time],
+    ['mp4_background_image_url', `https://p5-i1.xpccdn.com/${id9}_iconl.jpeg`],
+    ['mp4_txt_brief', brief],
+  ];
+}
+
+/**
+ * One catalog line, written as Python's `json.dumps` would (`", "` and `": "` separators, non-ASCII as
+ * `\uXXXX` escapes), keys in the original's order.
+ *
+ * @example
+ * ```ts
+ * catalogLine('99945958', '0:15', ' Hong Kong', 'City');
+ * // '{"mp4_id": "99945958", "mp4_download_url": "https://p5-v1.xpccdn.com/099945958_main_xl.mp4", ...}'
+ * ```
+ */
+export function catalogLine(id: string, mp4Time: string, brief: string, label: string): string {
+  const pairs = [...txtEntries(id, mp4Time, brief), ['video_label', label]];
+  const json = (text: string): string =>
+    JSON.stringify(text).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  return `{${pairs.map(([key, value]) => `${json(key as string)}: ${json(value as string)}`).join(', ')}}`;
+}
+
+/**
+ * The `.txt` content of an item: the Python dict literal `{'mp4_id': ..., 'mp4_download_url': ...,
+ * 'mp4_time': ..., 'mp4_background_image_url': ..., 'mp4_txt_brief': ...}` with no trailing newline.
+ *
+ * @example
+ * ```ts
+ * txtLiteral('99945958', '0:15', ' Hong Kong Circa 2017, City B-Roll');
+ * ```
+ */
+export function txtLiteral(id: string, mp4Time: string, brief: string): string {
+  return pyDictLiteral(txtEntries(id, mp4Time, brief));
+}
+
+function makePlans(root: string, labels: readonly string[], o: Required<SynthOptions>): Plan[] {
+  const rng = createRng(mixSeed(o.seed, 'plan'));
+  const used = new Set<string>();
+  const mp4Time = formatDuration(o.seconds);
+  const frames = frameCount(o.seconds);
+  const plans: Plan[] = [];
+  const make = (label: string, bad?: BadKind): Plan => {
+    const id = newId(rng, used);
+    const lid = labelId(label);
+    const brief = makeBrief(rng, lid, o.textSignal);
+    const naming = rng.next() < 0.1 ? 'downloaded' : 'renamed';
+    const item: SynthItem = {
+      id,
+      label,
+      labelId: lid,
+      folder: join(root, label, id),
+      files: {},
+      naming,
+      brief: brief.text,
+      namesLabel: brief.namesLabel,
+      mp4Time,
+      frames,
+      mediaSeed: mixSeed(o.seed, 'media', id),
+      mediaLabelId: lid,
+    };
+    if (bad) item.bad = bad;
+    const id9 = paddedId(id);
+    return {
+      item,
+      jpegName: naming === 'downloaded' ? `${id9}_iconl.jpeg` : `${id}.jpeg`,
+      mp4Name: naming === 'downloaded' ? `${id9}_main_xl.mp4` : `${id}.mp4`,
+    };
+  };
+  for (const label of labels) for (let k = 0; k < o.perLabel; k++) plans.push(make(label));
+  // One or two clips sit under a second label too, as in the real data: the next label's last item
+  // becomes a copy of this label's first item.
+  const shared = labels.length >= 2 && o.perLabel >= 2 ? (labels.length >= 4 ? 2 : 1) : 0;
+  const sources = rng.shuffle(labels.map((_, i) => i)).slice(0, shared);
+  for (const from of sources) {
+    const to = (from + 1) % labels.length;
+    const sourceIndex = from * o.perLabel;
+    const targetIndex = to * o.perLabel + o.perLabel - 1;
+    const source = plans[sourceIndex] as Plan;
+    const target = plans[targetIndex] as Plan;
+    used.delete(target.item.id);
+    const targetLabel = labels[to] as string;
+    target.item = {
+      ...source.item,
+      label: targetLabel,
+      labelId: labelId(targetLabel),
+      folder: join(root, targetLabel, source.item.id),
+      files: {},
+      namesLabel: false,
+      sharedWith: [source.item.label],
+    };
+    source.item.sharedWith = [...(source.item.sharedWith ?? []), targetLabel];
+    target.copyOf = sourceIndex;
+    target.jpegName = source.jpegName;
+    target.mp4Name = source.mp4Name;
+  }
+  if (o.bad) {
+    for (const [k, kind] of BAD_KINDS.entries()) plans.push(make(labels[k % labels.length] as string, kind));
+  }
+  return plans;
+}
+
+async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySet<string>): Promise<void> {
+  const { item } = plan;
+  const bad = item.bad;
+  const missing = missingFile(bad);
+  await mkdir(item.folder, { recursive: true });
+  if (missing !== 'txt') {
+    let txtId = item.id;
+    if (bad === 'id-mismatch') {
+      const rng = createRng(mixSeed(o.seed, 'mismatch', item.id));
+      do txtId = String(10_000_000 + rng.int(90_000_000));
+      while (used.has(txtId));
+      item.txtId = txtId;
+    }
+    let text = txtLiteral(txtId, item.mp4Time, item.brief);
+    if (bad === 'txt-not-dict' || bad === 'txt-unterminated') {
+      const list = `[${txtEntries(txtId, item.mp4Time, item.brief)
+        .map(([, value]) => pyRepr(value))
+        .join(', ')}]`;
+      text = malformedTxt(bad, list, text);
+    }
+    const path = join(item.folder, `${item.id}.txt`);
+    await writeFile(path, text, 'utf8');
+    item.files.txt = path;
+  }
+  if (missing !== 'jpeg') {
+    const jpeg = await coverJpeg(item.mediaLabelId, item.mediaSeed);
+    const path = join(item.folder, plan.jpegName);
+    await writeFile(path, bad === 'truncated-jpeg' ? truncateJpeg(jpeg) : jpeg);
+    item.files.jpeg = path;
+  }
+  if (missing !== 'mp4') {
+    const path = join(item.folder, plan.mp4Name);
+    if (bad === 'empty-mp4') await writeFile(path, new Uint8Array(0));
+    else await writeVideo(item.mediaLabelId, item.mediaSeed, o.seconds, path);
+    item.files.mp4 = path;
+  }
+}
+
+/**
+ * Writes a synthetic data set into `dir` in the original's exact layout:
+ * `<dir>/<label>/<id>/<id>.txt`, `<id>.jpeg`, `<id>.mp4` (about 10% of items keep the just-downloaded names
+ * `<id9>_iconl.jpeg` / `<id9>_main_xl.mp4`) and `<dir>/multimodal_data_info.json`.
+ *
+ * - Text: briefs name their label's words for a `textSignal` fraction of items, else shared words only;
+ *   some have quotes, `&` and non-ASCII text; `.txt` files are Python dict literals (Python `repr` rules).
+ * - Covers: 480x270 progressive JPEGs in the palette of the label's pair (partners 2k, 2k+1 share one), so
+ *   a cover cannot separate partners.
+ * - Clips: H.264 640x360 at 24000/1001 fps, no audio, long GOPs, the pair's palette in a pattern and motion
+ *   of the label itself (stripes, pulsing checkerboard, expanding rings; frequency, angle, speed), so the
+ *   clip separates partners.
+ * - One or two clips are listed under two labels (same id and files in both folders, two catalog lines).
+ * - `bad: true` adds one broken item of each {@link BadKind} (listed in the catalog; `item.bad` says which).
+ *
+ * The same options give the same txt, catalog and JPEG bytes, and (x264 with one thread) the same MP4 bytes.
+ * Files of the same names are overwritten; nothing else in `dir` is removed.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for a bad option, `REELSET_E_UNKNOWN_LABEL` for an
+ * unknown label; FfmpegError when an encode fails.
+ * @example
+ * ```ts
+ * import { synthesize } from 'reelset';
+ * const report = await synthesize('/tmp/reelset-demo', { perLabel: 3, labels: ['Beach', 'Sea'], seconds: 1 });
+ * console.log(`${report.items.length} items in ${report.elapsedMs} ms`);
+ * ```
+ */
+export async function synthesize(dir: string, options: SynthOptions = {}): Promise<SynthReport> {
+  const started = performance.now();
+  if (typeof dir !== 'string' || dir === '') throw invalid('synthesize needs a folder path');
+  const o: Required<SynthOptions> = {
+    perLabel: checkInteger('perLabel', options.perLabel ?? 4, 1),
+    labels: options.labels ?? LABELS.map((label) => label.name),
+    seconds: checkRange('seconds', options.seconds ?? 2, 0.05, 600),
+    seed: checkInteger('seed', options.seed ?? 0, Number.MIN_SAFE_INTEGER),
+    bad: options.bad ?? false,
+    textSignal: checkRange('textSignal', options.textSignal ?? 0.6, 0, 1),
+    concurrency: checkInteger('concurrency', options.concurrency ?? availableParallelism(), 1),
+  };
+  if (o.labels.length === 0) throw invalid('labels must name at least one label');
+  for (const label of o.labels) labelId(label);
+  if (new Set(o.labels).size !== o.labels.length) throw invalid('labels must not repeat');
+  const root = resolve(dir);
+  const plans = makePlans(root, o.labels, o);
+  const used = new Set(plans.map((plan) => plan.item.id));
+  await mkdir(root, { recursive: true });
+  await pool(
+    plans.filter((plan) => plan.copyOf === undefined),
+    o.concurrency,
+    (plan) => writeItem(plan, o, used),
+  );
+  for (const plan of plans) {
+    if (plan.copyOf === undefined) continue;
+    const source = (plans[plan.copyOf] as Plan).item;
+    await mkdir(plan.item.folder, { recursive: true });
+    for (const kind of ['txt', 'jpeg', 'mp4'] as const) {
+      const from = source.files[kind];
+      if (!from) continue;
+      const to = join(plan.item.folder, from.slice(source.folder.length + 1));
+      await copyFile(from, to);
+      plan.item.files[kind] = to;
+    }
+  }
+  const catalogPath = join(root, CATALOG_NAME);
+  const lines = plans.map(({ item }) => catalogLine(item.id, item.mp4Time, item.brief, item.label));
+  await writeFile(catalogPath, `${lines.join('\n')}\n`, 'utf8');
+  const items = plans.map((plan) => plan.item);
+  return {
+    root,
+    catalogPath,
+    labels: [...o.labels],
+    seed: o.seed,
+    items,
+    badCount: items.filter((item) => item.bad).length,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
