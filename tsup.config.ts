@@ -6,7 +6,6 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
     shims: true,
     target: 'node20',
   },
