@@ -25,6 +25,20 @@ export const ERROR_CODES = {
   REELSET_E_CACHE: 'A dataset cache is unusable',
   REELSET_E_FFMPEG: 'ffmpeg or ffprobe failed',
   REELSET_E_FFMPEG_NOT_FOUND: 'No ffmpeg or ffprobe executable was found',
+  REELSET_E_HTTP: 'An HTTP request failed',
+  REELSET_E_REDIRECT: 'A redirect was refused',
+  REELSET_E_HOST_NOT_ALLOWED: 'A URL names a host that is not allowed',
+  REELSET_E_SIZE: 'A download exceeds its size limit or its announced size',
+  REELSET_E_INTEGRITY: 'A downloaded file does not match its checksum',
+  REELSET_E_UNSAFE_PATH: 'A path would lie outside the output folder',
+  REELSET_E_ABORTED: 'The operation was aborted',
+  REELSET_E_BAD_VOCAB: 'A vocabulary file or token list is invalid',
+  REELSET_E_BAD_IMAGE: 'An image cannot be decoded',
+  REELSET_E_IMAGE_TOO_LARGE: 'An image has more pixels than allowed',
+  REELSET_E_NO_VIDEO: 'A media file has no video stream',
+  REELSET_E_SHORT_CLIP: 'A clip has fewer frames than requested',
+  REELSET_E_BAD_MEDIA: 'A media file is empty, truncated or not decodable',
+  REELSET_E_TIMEOUT: 'An operation ran past its time limit',
 } as const;
 
 /**

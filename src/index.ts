@@ -19,12 +19,28 @@ export type {
   Splits,
 } from './loaders/dataset.js';
 export { Dataset } from './loaders/dataset.js';
-export { formatDuration, paddedId, parseDuration } from './loaders/fields.js';
+export type {
+  DownloadFailure,
+  DownloadOptions,
+  DownloadProgress,
+  DownloadReport,
+  PlanFilters,
+} from './loaders/download.js';
+export { download } from './loaders/download.js';
+export {
+  formatDuration,
+  originalCoverUrl,
+  originalMp4Url,
+  paddedId,
+  parseDuration,
+} from './loaders/fields.js';
 export type { Label } from './loaders/labels.js';
 export { isLabel, LABELS, labelId, labelName } from './loaders/labels.js';
 export type { LayoutPosition, LayoutSource, MediaKind, OpenDatasetOptions } from './loaders/layout.js';
 export { layoutSource, openDataset } from './loaders/layout.js';
 export { parsePythonDict } from './loaders/pyliteral.js';
+export type { ItemTxtFields } from './loaders/pyrepr.js';
+export { itemTxt, pyDictLiteral, pyRepr } from './loaders/pyrepr.js';
 export type { OnError, Sample, Skip } from './loaders/sample.js';
 export type { Json, PassContext, Positioned, Source } from './loaders/source.js';
 export type { BadKind, SynthFiles, SynthItem, SynthOptions, SynthReport } from './synth/index.js';

@@ -29,14 +29,27 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
   const root = options.dir ?? (await mkdtemp(join(tmpdir(), 'reelset-demo-')));
   try {
     const started = Date.now();
-    const report = await synthesize(root, { labels: DEMO_LABELS, perLabel: 3, seconds: 1, seed: 7, bad: true });
-    log(`Synthesized ${report.items.length} items (some broken on purpose) in ${root} in ${Date.now() - started} ms`);
+    const report = await synthesize(root, {
+      labels: DEMO_LABELS,
+      perLabel: 3,
+      seconds: 1,
+      seed: 7,
+      bad: true,
+    });
+    log(
+      `Synthesized ${report.items.length} items (some broken on purpose) in ${root} in ${Date.now() - started} ms`,
+    );
 
     const skips: Skip[] = [];
-    const dataset = openDataset(root, { require: ['txt', 'jpeg', 'mp4'], onSkip: (skip) => skips.push(skip) });
+    const dataset = openDataset(root, {
+      require: ['txt', 'jpeg', 'mp4'],
+      onSkip: (skip) => skips.push(skip),
+    });
     log('\nSamples (require txt, jpeg and mp4):');
     for await (const sample of dataset) {
-      log(`  ${sample.label.padEnd(12)} ${sample.id.padStart(9)}  ${sample.durationSec ?? '?'}s  ${sample.brief.trim()}`);
+      log(
+        `  ${sample.label.padEnd(12)} ${sample.id.padStart(9)}  ${sample.durationSec ?? '?'}s  ${sample.brief.trim()}`,
+      );
     }
     log('\nRecorded skips (nothing is dropped silently):');
     for (const skip of skips) log(`  ${skip.code.padEnd(24)} ${skip.reason}`);

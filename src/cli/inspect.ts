@@ -21,7 +21,9 @@ interface InspectOptions {
  * console.log(JSON.stringify(sampleRecord(sample)));
  * ```
  */
-export function sampleRecord(sample: Sample): Pick<Sample, 'id' | 'label' | 'labelId' | 'brief' | 'durationSec' | 'source'> {
+export function sampleRecord(
+  sample: Sample,
+): Pick<Sample, 'id' | 'label' | 'labelId' | 'brief' | 'durationSec' | 'source'> {
   const { id, label, labelId, brief, durationSec, source } = sample;
   return { id, label, labelId, brief, durationSec, source };
 }
@@ -64,7 +66,8 @@ export function registerInspect(program: Command): void {
         count++;
         process.stdout.write(`${options.json ? JSON.stringify(sampleRecord(sample)) : textLine(sample)}\n`);
       }
-      for (const skip of skips) process.stderr.write(`skipped ${skip.where}: ${skip.reason} (${skip.code})\n`);
+      for (const skip of skips)
+        process.stderr.write(`skipped ${skip.where}: ${skip.reason} (${skip.code})\n`);
       if (!options.json) process.stdout.write(`${count} samples, ${skips.length} skipped\n`);
     });
 }

@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isReelsetError } from '../errors.js';
 import { registerDemo } from './demo.js';
+import { registerDownload } from './download.js';
 import { registerInspect } from './inspect.js';
 import { registerSynth } from './synth.js';
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -22,6 +25,7 @@ const program = new Command('reelset')
 registerSynth(program);
 registerInspect(program);
 registerDemo(program);
+registerDownload(program);
 
 try {
   await program.parseAsync(process.argv);

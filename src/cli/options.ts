@@ -13,7 +13,11 @@ import { ReelsetError } from '../errors.js';
  * program.option('--limit <n>', 'at most n samples', integerOption('--limit', 1));
  * ```
  */
-export function integerOption(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+export function integerOption(
+  flag: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): (value: string) => number {
   return (value) => {
     const parsed = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {

@@ -7,12 +7,13 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReelsetError } from '../errors.js';
-import { formatDuration, paddedId } from '../loaders/fields.js';
+import { formatDuration, originalCoverUrl, originalMp4Url, paddedId } from '../loaders/fields.js';
 import { LABELS, labelId } from '../loaders/labels.js';
+import { itemTxtEntries, pyDictLiteral, pyRepr } from '../loaders/pyrepr.js';
 import { BAD_KINDS, type BadKind, malformedTxt, missingFile, truncateJpeg } from './bad.js';
 import { coverJpeg } from './cover.js';
 import { createRng, mixSeed, type Rng } from './rng.js';
-import { makeBrief, pyDictLiteral, pyRepr } from './text.js';
+import { makeBrief } from './text.js';
 import { frameCount, writeVideo } from './video.js';
 
 export type { BadKind } from './bad.js';
@@ -190,15 +191,8 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   await Promise.all(runners);
 }
 
-function txtEntries(id: string, mp4Time: string, brief: string): Array<[string, string]> {
-  const id9 = paddedId(id);
-  return [
-    ['mp4_id', id],
-    ['mp4_download_url', `https://p5-v1.xpccdn.com/${id9}_main_xl.mp4`],
-    ['mp4_time', mp4Time],
-    ['mp4_background_image_url', `https://p5-i1.xpccdn.com/${id9}_iconl.jpeg`],
-    ['mp4_txt_brief', brief],
-  ];
+function txtEntries(id: string, time: string, brief: string): Array<[string, string]> {
+  return itemTxtEntries({ id, mp4Url: originalMp4Url(id), time, coverUrl: originalCoverUrl(id), brief });
 }
 
 /**

@@ -1,8 +1,9 @@
 /** @module text.test — Python repr writer (table checked against CPython 3.11), briefs, rng, catalog lines. */
 import { describe, expect, it } from 'vitest';
+import { pyDictLiteral, pyRepr } from '../loaders/pyrepr.js';
 import { catalogLine, txtLiteral } from './index.js';
 import { createRng, mixSeed } from './rng.js';
-import { LABEL_WORDS, makeBrief, pyDictLiteral, pyRepr, SHARED_WORDS } from './text.js';
+import { LABEL_WORDS, makeBrief, SHARED_WORDS } from './text.js';
 
 // [input, repr(input)] with the expectations printed by CPython 3.11 (`json.dumps(repr(s))`).
 const REPR_TABLE: ReadonlyArray<readonly [string, string]> = [
