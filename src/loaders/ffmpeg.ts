@@ -26,6 +26,16 @@ export interface RunOptions {
   input?: Uint8Array;
   /** The executable to run, overriding the environment and the bundled binary. */
   binary?: string;
+  /**
+   * Called with each complete line of standard error as it arrives (all of it, not only the tail kept in
+   * {@link RunResult.stderr}); used to read `showinfo` output.
+   */
+  onStderrLine?: (line: string) => void;
+  /**
+   * The code of the error a timeout rejects with: `REELSET_E_FFMPEG` (default: an {@link FfmpegError}) or
+   * `REELSET_E_TIMEOUT` (a `ReelsetError` whose `cause` is the {@link FfmpegError}).
+   */
+  timeoutCode?: 'REELSET_E_FFMPEG' | 'REELSET_E_TIMEOUT';
 }
 
 /**
@@ -119,6 +129,8 @@ function run(tool: FfmpegTool, args: readonly string[], options: RunOptions): Pr
     const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     const chunks: Buffer[] = [];
     let stderr = '';
+    let partial = '';
+    const { onStderrLine } = options;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -126,7 +138,13 @@ function run(tool: FfmpegTool, args: readonly string[], options: RunOptions): Pr
     }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+      const text = chunk.toString('utf8');
+      stderr = (stderr + text).slice(-STDERR_TAIL);
+      if (onStderrLine) {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) onStderrLine(line);
+      }
     });
     child.stdin.on('error', () => {
       // The process may exit before reading all its input; its exit code tells what happened.
@@ -137,8 +155,14 @@ function run(tool: FfmpegTool, args: readonly string[], options: RunOptions): Pr
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (onStderrLine && partial) onStderrLine(partial);
       if (timedOut) {
-        reject(new FfmpegError(`${tool} timed out after ${timeoutMs} ms`, null, stderr));
+        const err = new FfmpegError(`${tool} timed out after ${timeoutMs} ms`, null, stderr);
+        reject(
+          options.timeoutCode === 'REELSET_E_TIMEOUT'
+            ? new ReelsetError('REELSET_E_TIMEOUT', err.message, { cause: err })
+            : err,
+        );
       } else if (code !== 0) {
         const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const lastLine = stderr.trim().split('\n').pop() ?? '';

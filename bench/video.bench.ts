@@ -1,0 +1,366 @@
+/**
+ * @module video.bench — 8 frames from a 15 s 640x360 23.976 fps H.264 clip (long GOP): reelset's
+ * `decodeVideo` against one ffmpeg command line and Python OpenCV; keyframes, skip-loop-filter and threads
+ * variants; a soak of many decodes checking that no ffmpeg child is left and memory stays flat.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { runFfmpeg, toolPath } from '../src/loaders/ffmpeg.js';
+import { decodeVideo, probeVideo, type VideoOptions } from '../src/loaders/video.js';
+import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
+
+const RUNS = 7;
+const PYTHON = '/usr/bin/python3';
+const SOAK_CLIPS = Number(process.env.REELSET_SOAK_CLIPS ?? 10_000);
+
+/**
+ * OpenCV, two ways: `seek` (the common idiom: set CAP_PROP_POS_FRAMES then read, per frame) or `grab`
+ * (decode once: grab every frame up to the last wanted, retrieve the wanted ones); then resize, RGB.
+ */
+const OPENCV = `
+import cv2, json, sys, time
+import numpy as np
+path, wanted, reps, mode = sys.argv[1], [int(x) for x in sys.argv[2].split(',')], int(sys.argv[3]), sys.argv[4]
+times = []
+for _ in range(reps):
+    start = time.perf_counter()
+    cap = cv2.VideoCapture(path)
+    frames, last, i = [], max(wanted), 0
+    if mode == 'seek':
+        for index in wanted:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, frame = cap.read()
+            frame = cv2.resize(frame, (112, 112), interpolation=cv2.INTER_LINEAR)
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        last = -1
+    want = set(wanted)
+    while i <= last:
+        if not cap.grab():
+            break
+        if i in want:
+            ok, frame = cap.retrieve()
+            frame = cv2.resize(frame, (112, 112), interpolation=cv2.INTER_LINEAR)
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        i += 1
+    cap.release()
+    batch = np.stack(frames)
+    times.append(time.perf_counter() - start)
+print(json.dumps({'times': times, 'shape': list(batch.shape), 'cv2': cv2.__version__}))
+`;
+
+function fmt(values: readonly number[]): string {
+  return values.map((v) => v.toFixed(3)).join(', ');
+}
+
+/** ffmpeg / ffprobe children of this process (from /proc; tsx's esbuild service is a child too). */
+function childCount(): number {
+  let count = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === process.pid && /ff(mpeg|probe)/.test(stat.slice(0, stat.lastIndexOf(')')))) count++;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return count;
+}
+
+/** CPU seconds used so far by this process and its reaped children (/proc/self/stat, 100 ticks a second). */
+function cpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = (i: number): number => Number(fields[i - 3]);
+  return ticks(14) / 100 + ticks(15) / 100 + ticks(16) / 100 + ticks(17) / 100;
+}
+
+/** CPU seconds (self and children) of one decode. */
+async function cpuDecode(path: string, options: VideoOptions): Promise<number> {
+  const start = cpuSeconds();
+  await decodeVideo(path, options);
+  return cpuSeconds() - start;
+}
+
+async function timeDecode(path: string, options: VideoOptions): Promise<number> {
+  return (await timed(() => decodeVideo(path, options))).seconds;
+}
+
+export default async function bench(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'reelset-bench-video-'));
+  try {
+    const clip = join(dir, 'clip.mp4');
+    // 15.4 s, 369 frames, about 0.8 Mbit/s like the real clips; keyint 250 (2 keyframes), faststart.
+    await runFfmpeg([
+      '-hide_banner',
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=640x360:r=24000/1001,noise=alls=6:allf=t',
+      '-frames:v',
+      '369',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      '800k',
+      '-g',
+      '250',
+      '-threads',
+      '1',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      clip,
+    ]);
+    const info = await probeVideo(clip);
+    const base: VideoOptions = { frames: 8, height: 112, width: 112, sampling: 'uniform' };
+    const reference = await decodeVideo(clip, base);
+    const wanted = reference.timesSec.map((t) => Math.round((t * info.frameRate.num) / info.frameRate.den));
+    const select = wanted.map((i) => `eq(n\\,${i})`).join('+');
+    const ffmpegArgs = (threads: string): string[] => [
+      '-hide_banner',
+      '-nostdin',
+      '-v',
+      'error',
+      '-threads',
+      threads,
+      '-i',
+      clip,
+      '-an',
+      '-vf',
+      `select=${select},scale=112:112:flags=bilinear`,
+      '-vsync',
+      '0',
+      '-frames:v',
+      '8',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ];
+    const ffmpeg = toolPath('ffmpeg');
+    const peerRun = async (threads: string): Promise<number> => {
+      const run = await runPeer(ffmpeg, ffmpegArgs(threads));
+      if (run.stdout.length === 0) throw new Error('ffmpeg peer wrote nothing');
+      return run.wallSec;
+    };
+    // Check the peer returns the same bytes as reelset.
+    const peerBytes = (await runFfmpeg(ffmpegArgs('1'))).stdout;
+    const same = Buffer.compare(peerBytes, Buffer.from(reference.data)) === 0;
+    await timeDecode(clip, base); // warm caches
+    const rows: BenchResult[] = [];
+    const clipNote = `clip: 640x360 24000/1001 fps H.264 0.8 Mbit/s, ${info.frameCount} frames, -g 250; frames ${wanted.join(',')}`;
+
+    // (1) against one ffmpeg command line, same thread count (1).
+    const vsFfmpeg = await alternate(
+      RUNS,
+      () => timeDecode(clip, base),
+      () => peerRun('1'),
+    );
+    const r1 = median(vsFfmpeg.a);
+    const p1 = median(vsFfmpeg.b);
+    rows.push(
+      result({
+        name: 'video: 8 uniform frames 112x112 vs ffmpeg CLI (threads 1)',
+        reelset: r1,
+        peer: p1,
+        ratio: p1 / r1,
+        goal: 0.87,
+        unit: 's',
+        notes:
+          `ratio = ffmpeg s / reelset s (goal reelset/ffmpeg <= 1.15, i.e. ratio >= 0.87). reelset = probeVideo ` +
+          `(ffprobe) + one ffmpeg (select by n, scale, showinfo) + convert; peer = the same ffmpeg command with the ` +
+          `indices precomputed, spawn-to-exit wall. Identical bytes: ${same}. reelset runs [${fmt(vsFfmpeg.a)}], ` +
+          `ffmpeg [${fmt(vsFfmpeg.b)}]. ${clipNote}`,
+      }),
+    );
+
+    // (1b) threads: reelset threads 0 (ffmpeg's choice) vs ffmpeg default threads.
+    const vsAuto = await alternate(
+      RUNS,
+      () => timeDecode(clip, { ...base, threads: 0 }),
+      () => peerRun('0'),
+    );
+    const r1b = median(vsAuto.a);
+    const p1b = median(vsAuto.b);
+    rows.push(
+      result({
+        name: 'video: same, threads 0 (auto) on both',
+        reelset: r1b,
+        peer: p1b,
+        ratio: p1b / r1b,
+        goal: 0.87,
+        unit: 's',
+        notes: `ratio = ffmpeg s / reelset s. reelset threads 1 median above: ${r1.toFixed(3)} s; with threads 0 a single clip is faster in wall time but uses more CPU; a pool of clips wants threads 1. reelset [${fmt(vsAuto.a)}], ffmpeg [${fmt(vsAuto.b)}]`,
+      }),
+    );
+
+    // (2) against Python OpenCV: seeking each frame (goal), and decoding once with grab() (for reference).
+    if (await hasCommand(PYTHON)) {
+      const script = join(dir, 'opencv_peer.py');
+      await writeFile(script, OPENCV);
+      const reps = 3;
+      for (const mode of ['seek', 'grab'] as const) {
+        const walls: number[] = [];
+        let shape = '';
+        let version = '';
+        const vsCv = await alternate(
+          RUNS,
+          async () => {
+            const times: number[] = [];
+            for (let i = 0; i < reps; i++) times.push(await timeDecode(clip, base));
+            return median(times);
+          },
+          async () => {
+            const run = await runPeer(PYTHON, [script, clip, wanted.join(','), String(reps), mode]);
+            const out = JSON.parse(run.stdout) as { times: number[]; shape: number[]; cv2: string };
+            walls.push(run.wallSec);
+            shape = out.shape.join('x');
+            version = out.cv2;
+            return median(out.times);
+          },
+        );
+        const r2 = median(vsCv.a);
+        const p2 = median(vsCv.b);
+        const how =
+          mode === 'seek'
+            ? 'cap.set(CAP_PROP_POS_FRAMES, i) + read() per wanted frame (the common idiom)'
+            : 'grab() each frame up to the last wanted, retrieve() the wanted (decode once)';
+        rows.push(
+          result({
+            name: `video: 8 uniform frames 112x112 vs Python OpenCV (${mode})`,
+            reelset: r2,
+            peer: p2,
+            ratio: p2 / r2,
+            goal: mode === 'seek' ? 1.5 : 1,
+            unit: 's',
+            notes:
+              `ratio = OpenCV s / reelset s. OpenCV ${version} (Debian python3-opencv, FFmpeg backend with its ` +
+              `own decoder threads; reelset runs 1 thread): ${how}, resize INTER_LINEAR, BGR2RGB, np.stack ` +
+              `(${shape}); time inside the process, median of ${reps} per process; python process walls (incl. ` +
+              `import cv2) [${fmt(walls)}]. reelset [${fmt(vsCv.a)}], opencv [${fmt(vsCv.b)}]`,
+          }),
+        );
+      }
+    }
+
+    // (3) keyframes mode against uniform.
+    const key = await decodeVideo(clip, { ...base, sampling: 'keyframes' });
+    const vsKey = await alternate(
+      RUNS,
+      () => timeDecode(clip, { ...base, sampling: 'keyframes' }),
+      () => timeDecode(clip, base),
+    );
+    const rk = median(vsKey.a);
+    const pk = median(vsKey.b);
+    rows.push(
+      result({
+        name: 'video: keyframes mode vs uniform (both reelset)',
+        reelset: rk,
+        peer: pk,
+        ratio: pk / rk,
+        goal: 1,
+        unit: 's',
+        notes:
+          `ratio = uniform s / keyframes s. keyframes mode returns ${8 - key.padded} distinct frames ` +
+          `(at ${fmt(key.timesSec.slice(0, 8 - key.padded))} s), padded ${key.padded} to 8: with long GOPs ` +
+          `it is fast but nearly useless for sampling. keyframes [${fmt(vsKey.a)}], uniform [${fmt(vsKey.b)}]`,
+      }),
+    );
+
+    // (4) skipLoopFilter gain, in CPU seconds (self + ffmpeg children): robust to other load on the machine.
+    const vsLoop = await alternate(
+      RUNS,
+      () => cpuDecode(clip, { ...base, skipLoopFilter: true }),
+      () => cpuDecode(clip, base),
+    );
+    const rl = median(vsLoop.a);
+    const pl = median(vsLoop.b);
+    const loopFrames = await decodeVideo(clip, { ...base, skipLoopFilter: true });
+    let diff = 0;
+    for (let i = 0; i < loopFrames.data.length; i++) {
+      diff += Math.abs((loopFrames.data[i] as number) - (reference.data[i] as number));
+    }
+    rows.push(
+      result({
+        name: 'video: skipLoopFilter vs default, CPU (both reelset)',
+        reelset: rl,
+        peer: pl,
+        ratio: pl / rl,
+        goal: 1.1,
+        unit: 'cpu s',
+        notes:
+          `ratio = default CPU s / skip_loop_filter CPU s (process + reaped children, 10 ms ticks); mean absolute pixel difference ${(diff / loopFrames.data.length).toFixed(2)} ` +
+          `(0-255). skip [${fmt(vsLoop.a)}], default [${fmt(vsLoop.b)}]`,
+      }),
+    );
+
+    // (5) soak: many decodes of a small clip, bounded concurrency; no child left, memory flat.
+    const small = join(dir, 'small.mp4');
+    await runFfmpeg([
+      '-hide_banner',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=128x72:r=24000/1001',
+      '-frames:v',
+      '12',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      small,
+    ]);
+    const concurrency = Math.max(2, os.availableParallelism());
+    let next = 0;
+    let maxChildren = 0;
+    const rss: number[] = [];
+    const soak = await timed(async () => {
+      const worker = async (): Promise<void> => {
+        while (next < SOAK_CLIPS) {
+          const i = next++;
+          await decodeVideo(small, { frames: 4, height: 32, width: 32 });
+          if (i % 500 === 0) {
+            maxChildren = Math.max(maxChildren, childCount());
+            rss.push(process.memoryUsage().rss / 2 ** 20);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    });
+    const left = childCount();
+    const growth = rss.length > 2 ? (rss.at(-1) as number) - (rss[1] as number) : 0;
+    const flat = left === 0 && growth < 64;
+    rows.push(
+      result({
+        name: `video: soak, ${SOAK_CLIPS} decodes, ffmpeg children left`,
+        reelset: left,
+        peer: 0,
+        ratio: flat ? 1 : 0,
+        goal: 1,
+        unit: 'processes',
+        notes:
+          `ratio 1 when no child process remains and RSS grew < 64 MiB after warm-up. ${SOAK_CLIPS} decodes ` +
+          `(12-frame 128x72 clip, 4 frames 32x32), concurrency ${concurrency}, ${(SOAK_CLIPS / soak.seconds).toFixed(1)} ` +
+          `clips/s; max children seen ${maxChildren}; RSS MiB every 500 [${rss.map((v) => v.toFixed(0)).join(', ')}]`,
+      }),
+    );
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
