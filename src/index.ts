@@ -19,6 +19,8 @@ export type {
   Splits,
 } from './loaders/dataset.js';
 export { Dataset } from './loaders/dataset.js';
+export type { DecodedSample, DecodeOptions, Modality, TextDecodeOptions } from './loaders/decode.js';
+export { decodeSamples } from './loaders/decode.js';
 export type {
   DownloadFailure,
   DownloadOptions,
@@ -34,14 +36,42 @@ export {
   paddedId,
   parseDuration,
 } from './loaders/fields.js';
+export type {
+  DecodedImage,
+  ImageFit,
+  ImageFormat,
+  ImageKernel,
+  ImageOptions,
+  ResolvedImageOptions,
+} from './loaders/image.js';
+export {
+  DEFAULT_LIMIT_INPUT_PIXELS,
+  decodeImage,
+  IMAGE_DEFAULTS,
+  resolveImageOptions,
+  SEED_IMAGE,
+  sniffImageFormat,
+} from './loaders/image.js';
 export type { Label } from './loaders/labels.js';
 export { isLabel, LABELS, labelId, labelName } from './loaders/labels.js';
 export type { LayoutPosition, LayoutSource, MediaKind, OpenDatasetOptions } from './loaders/layout.js';
 export { layoutSource, openDataset } from './loaders/layout.js';
+export type { Normalize, PixelFormat } from './loaders/pixels.js';
+export { convertPixels } from './loaders/pixels.js';
 export { parsePythonDict } from './loaders/pyliteral.js';
 export type { ItemTxtFields } from './loaders/pyrepr.js';
 export { itemTxt, pyDictLiteral, pyRepr } from './loaders/pyrepr.js';
 export type { OnError, Sample, Skip } from './loaders/sample.js';
 export type { Json, PassContext, Positioned, Source } from './loaders/source.js';
+export type { BuildVocabOptions, EncodeOptions, TokenizeOptions } from './loaders/text.js';
+export { buildVocab, DEFAULT_MAX_LENGTH, tokenize, Vocab, vocabFromTexts } from './loaders/text.js';
+export type {
+  FrameSampling,
+  ResolvedVideoOptions,
+  VideoFrames,
+  VideoInfo,
+  VideoOptions,
+} from './loaders/video.js';
+export { decodeVideo, probeVideo, resolveVideoOptions, SEED_VIDEO_OPTIONS } from './loaders/video.js';
 export type { BadKind, SynthFiles, SynthItem, SynthOptions, SynthReport } from './synth/index.js';
 export { BAD_KINDS, synthesize } from './synth/index.js';

@@ -66,6 +66,11 @@ export interface DatasetIterator<T> extends AsyncIterableIterator<T> {
 export interface MapOptions {
   /** How many calls of the function may run at once (default 1). Outputs keep the input order. */
   concurrency?: number;
+  /**
+   * The stage's name in {@link Dataset.summary} (default `Map(concurrency=N)`), e.g. `Decode(image)`: a
+   * label without the concurrency lets a state resume on a machine with another core count.
+   */
+  label?: string;
 }
 
 /**
@@ -436,8 +441,11 @@ export class Dataset<T> implements AsyncIterable<T> {
    */
   map<U>(fn: (x: T, index: number) => U | Promise<U>, options: MapOptions = {}): Dataset<U> {
     const concurrency = integer('map: concurrency', options.concurrency ?? 1, 1);
+    if (options.label !== undefined && (typeof options.label !== 'string' || options.label === '')) {
+      throw invalid('map: label must be a non-empty string');
+    }
     return this.#derive(
-      `Map(concurrency=${concurrency})`,
+      options.label ?? `Map(concurrency=${concurrency})`,
       mapOp(this.#upstream(), fn, concurrency),
       checkCountAt('Map', this.#node.check),
     );

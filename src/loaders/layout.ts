@@ -8,6 +8,13 @@ import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ReelsetError, type ReelsetErrorCode } from '../errors.js';
 import { Dataset } from './dataset.js';
+import {
+  type DecodedSample,
+  type DecodeOptions,
+  decodeStage,
+  requiredFiles,
+  wantsDecoding,
+} from './decode.js';
 import { paddedId, parseDuration, parseHttpUrl, parseId } from './fields.js';
 import { isLabel, labelId } from './labels.js';
 import { PY_LITERAL_MAX_LENGTH, parsePythonDict } from './pyliteral.js';
@@ -25,7 +32,8 @@ import type { Json, PassContext, Positioned, Source } from './source.js';
 export type MediaKind = 'txt' | 'jpeg' | 'mp4';
 
 /**
- * Options of {@link openDataset} and {@link layoutSource}.
+ * Options of {@link openDataset} and {@link layoutSource}. The decoding options (`text`, `image`, `video`,
+ * `compat`, `concurrency`: see {@link DecodeOptions}) are used by {@link openDataset} only.
  *
  * @example
  * ```ts
@@ -34,22 +42,25 @@ export type MediaKind = 'txt' | 'jpeg' | 'mp4';
  *   require: ['txt', 'jpeg', 'mp4'],
  *   labels: ['Beach', 'Green Screen'],
  *   onSkip: (skip) => skips.push(skip),
+ *   image: true,
  * };
  * ```
  */
-export interface OpenDatasetOptions {
+export interface OpenDatasetOptions extends DecodeOptions {
   /**
    * The files an item must have to be yielded; an item lacking one is skipped (`REELSET_E_MISSING_MEDIA`).
-   * Default `['txt']`. A file that is not required may be missing: its `source` entry is then undefined,
-   * and without a `.txt` the brief is `''` and the duration null. A zero-byte file counts as present.
+   * Default `['txt']`, plus `jpeg` when `image` is on and `mp4` when `video` is on. A file that is not
+   * required may be missing: its `source` entry is then undefined, without a `.txt` the brief is `''` and
+   * the duration null, and a decoded field whose file is missing stays undefined. A zero-byte file counts
+   * as present.
    */
-  require?: MediaKind[];
+  require?: readonly MediaKind[];
   /**
    * Read only these label folders (English names, exact case). Default: every label folder.
    *
    * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` at call time for a name that is not one of the 31 labels.
    */
-  labels?: string[];
+  labels?: readonly string[];
   /** `'skip'` (default): record a {@link Skip} for a bad item and go on; `'throw'`: throw its error. */
   onError?: OnError;
   /** Called with each skip, as it happens (only with `onError: 'skip'`). */
@@ -513,20 +524,41 @@ export function layoutSource(root: string, options: OpenDatasetOptions = {}): La
 
 /**
  * Opens a data set in the original on-disk layout `<root>/<label>/<mp4_id>/<mp4_id>.{txt,jpeg,mp4}` as a
- * restartable, resumable `Dataset` of {@link Sample}s: `Dataset.fromSource(layoutSource(root, options))`.
- * See {@link layoutSource} for the order, the checks and the symbolic link rules. Skips go to `onSkip`; to
- * read them as an array after a pass, build the dataset from {@link layoutSource} and read its `skips`.
+ * restartable, resumable `Dataset` of {@link Sample}s: `Dataset.fromSource(layoutSource(root, options))`,
+ * followed by the decode stage (`decodeSamples`) when `text`, `image`, `video` or `compat` is given. The
+ * samples are typed after the options: with `video: true`, `sample.video` is there (no `!`).
+ * See {@link layoutSource} for the order, the checks and the symbolic link rules. Skips (of the layout and
+ * of decoding) go to `onSkip`; to read layout skips as an array after a pass, build the dataset from
+ * {@link layoutSource} and read its `skips`. Without `text.vocab`, the vocabulary is built from the same
+ * items in a first pass over the `.txt` files (that pass records no skips).
  *
  * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` at call time for an unknown name in `labels`;
- *   `REELSET_E_NOT_FOUND` when a pass starts and the root is not a readable folder.
+ *   `REELSET_E_INVALID_ARGUMENT` for a bad option; `REELSET_E_NOT_FOUND` when a pass starts and the root
+ *   is not a readable folder.
  * @example
  * ```ts
  * const skips: Skip[] = [];
  * const dataset = openDataset('data', { require: ['txt', 'jpeg', 'mp4'], onSkip: (skip) => skips.push(skip) });
  * for await (const sample of dataset) console.log(sample.id, sample.label, sample.brief, sample.source.mp4);
  * console.log(`${skips.length} items skipped`);
+ *
+ * const decoded = openDataset('data', { text: { vocab }, image: true, video: { frames: 8 } });
+ * for await (const s of decoded) console.log(s.tokens.length, s.image.shape, s.video.shape);
  * ```
  */
+export function openDataset(root: string): Dataset<Sample>;
+export function openDataset<const O extends OpenDatasetOptions>(
+  root: string,
+  options: O,
+): Dataset<DecodedSample<O>>;
 export function openDataset(root: string, options: OpenDatasetOptions = {}): Dataset<Sample> {
-  return Dataset.fromSource(layoutSource(root, options));
+  const o = options;
+  if (!wantsDecoding(o)) return Dataset.fromSource(layoutSource(root, o));
+  const layout: OpenDatasetOptions = { require: o.require ?? requiredFiles(o) };
+  if (o.labels !== undefined) layout.labels = o.labels;
+  if (o.onError !== undefined) layout.onError = o.onError;
+  const quiet: OpenDatasetOptions = { ...layout, onError: 'skip' };
+  if (o.onSkip !== undefined) layout.onSkip = o.onSkip;
+  const samples = Dataset.fromSource(layoutSource(root, layout));
+  return decodeStage(samples, o, () => Dataset.fromSource(layoutSource(root, quiet)));
 }

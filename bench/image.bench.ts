@@ -1,0 +1,176 @@
+/**
+ * @module image.bench — the cover pipeline: decode + resize to 224x224 + float32 normalize over synthesized
+ * 480x270 covers, reelset (decode stage, pool) against Pillow + numpy and against a bare sharp loop.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { Dataset } from '../src/loaders/dataset.js';
+import { decodeSamples } from '../src/loaders/decode.js';
+import type { Sample } from '../src/loaders/sample.js';
+import { coverJpeg } from '../src/synth/cover.js';
+import {
+  alternate,
+  type BenchResult,
+  hasCommand,
+  median,
+  now,
+  result,
+  runPeer,
+  secondsSince,
+} from './harness.js';
+
+const COVERS = 200;
+const RUNS = 5;
+const SIZE = 224;
+/** Debian's python3 (python3-pil, python3-numpy), not a pyenv shim without PIL. */
+const PYTHON = '/usr/bin/python3';
+
+const PILLOW = `
+import json, sys, time
+import numpy as np
+from PIL import Image
+paths = sys.argv[1:]
+def once():
+    total = 0.0
+    for path in paths:
+        with Image.open(path) as im:
+            a = np.asarray(im.convert('RGB').resize((${SIZE}, ${SIZE}), Image.BILINEAR), dtype=np.float32) / 255.0
+        total += float(a[0, 0, 0])
+    return total
+once()  # warm-up
+runs = []
+for _ in range(${RUNS}):
+    start = time.perf_counter()
+    once()
+    runs.append(time.perf_counter() - start)
+print(json.dumps({'runs': runs}))
+`;
+
+const IMAGE = { height: SIZE, width: SIZE, fit: 'fill', dtype: 'float32', normalize: 'unit' } as const;
+
+async function reelsetOnce(samples: Sample[], concurrency: number): Promise<number> {
+  const start = now();
+  let total = 0;
+  for await (const s of decodeSamples(Dataset.from(samples), { image: IMAGE, concurrency })) {
+    total += s.image.data[0] as number;
+  }
+  if (!(total > 0)) throw new Error('reelset decoded nothing');
+  return secondsSince(start);
+}
+
+/** The same work with sharp and nothing else: read, decode, resize (bilinear, fill), raw, to float32 / 255. */
+async function bareOne(path: string): Promise<number> {
+  const raw = await sharp(await readFile(path))
+    .resize(SIZE, SIZE, { fit: 'fill', kernel: 'linear' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = (raw[i] as number) / 255;
+  return out[0] as number;
+}
+
+async function bareOnce(paths: string[], concurrency: number): Promise<number> {
+  const start = now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < paths.length) await bareOne(paths[next++] as string);
+    }),
+  );
+  return secondsSince(start);
+}
+
+/** Runs the image benchmarks. */
+export default async function imageBench(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'reelset-bench-image-'));
+  try {
+    const paths: string[] = [];
+    for (let i = 0; i < COVERS; i++) {
+      const path = join(dir, `${i + 1}.jpeg`);
+      await writeFile(path, await coverJpeg(i % 31, 1000 + i));
+      paths.push(path);
+    }
+    const samples: Sample[] = paths.map((jpeg, i) => ({
+      id: String(i + 1),
+      label: 'Beach',
+      labelId: 8,
+      brief: '',
+      durationSec: null,
+      source: { jpeg },
+    }));
+    const concurrency = os.availableParallelism();
+    const rows: BenchResult[] = [];
+    const note = `${COVERS} covers 480x270 (synthesized), -> ${SIZE}x${SIZE} bilinear fill, float32 / 255; concurrency ${concurrency} (os.availableParallelism), sharp.concurrency ${sharp.concurrency()}; median of ${RUNS} alternating runs after a warm-up, timed inside each process`;
+
+    await reelsetOnce(samples, concurrency);
+    await bareOnce(paths, concurrency);
+    const vsBare = await alternate(
+      RUNS,
+      () => reelsetOnce(samples, concurrency),
+      () => bareOnce(paths, concurrency),
+    );
+    const sequentialBare = median([await bareOnce(paths, 1), await bareOnce(paths, 1)]);
+    const r = median(vsBare.a);
+    const b = median(vsBare.b);
+    rows.push(
+      result({
+        name: `cover: ${COVERS} decode+resize ${SIZE}² float32, vs bare sharp`,
+        reelset: COVERS / r,
+        peer: COVERS / b,
+        ratio: b / r,
+        goal: 0.9,
+        unit: 'covers/s',
+        notes: `ratio = sharp s / reelset s; the bare loop runs the same sharp calls with the same concurrency (a sequential bare loop: ${(COVERS / sequentialBare).toFixed(0)} covers/s). ${note}. reelset runs [${vsBare.a.map((x) => x.toFixed(3)).join(', ')}] s, sharp [${vsBare.b.map((x) => x.toFixed(3)).join(', ')}] s`,
+      }),
+    );
+
+    if (await hasCommand(PYTHON)) {
+      const py: number[] = [];
+      let wall = 0;
+      const pillow = await alternate(
+        1,
+        async () => {
+          const runs: number[] = [];
+          for (let i = 0; i < RUNS; i++) runs.push(await reelsetOnce(samples, concurrency));
+          return runs;
+        },
+        async () => {
+          const run = await runPeer(PYTHON, ['-c', PILLOW, ...paths]);
+          wall = run.wallSec;
+          py.push(...(JSON.parse(run.stdout) as { runs: number[] }).runs);
+          return py;
+        },
+      );
+      const mine = median(pillow.a.flat());
+      const theirs = median(py);
+      rows.push(
+        result({
+          name: `cover: ${COVERS} decode+resize ${SIZE}² float32, vs Pillow+numpy`,
+          reelset: COVERS / mine,
+          peer: COVERS / theirs,
+          ratio: theirs / mine,
+          goal: 1.5,
+          unit: 'covers/s',
+          notes: `ratio = python s / reelset s; Pillow ${PYTHON}: Image.open -> convert('RGB') -> resize BILINEAR -> numpy float32 / 255, one process, sequential (process wall ${wall.toFixed(2)} s for ${RUNS + 1} passes). ${note}`,
+        }),
+      );
+    } else {
+      rows.push({
+        name: `cover: vs Pillow+numpy`,
+        reelset: Number.NaN,
+        peer: Number.NaN,
+        ratio: Number.NaN,
+        goal: '>= 1.5',
+        met: false,
+        unit: 'covers/s',
+        notes: `${PYTHON} not found: peer skipped`,
+      });
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

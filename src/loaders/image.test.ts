@@ -1,0 +1,216 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { truncateJpeg } from '../synth/bad.js';
+import { greyJpeg, writeBadMedia } from '../synth/badmedia.js';
+import { coverJpeg } from '../synth/cover.js';
+import {
+  DEFAULT_LIMIT_INPUT_PIXELS,
+  decodeImage,
+  IMAGE_DEFAULTS,
+  resolveImageOptions,
+  SEED_IMAGE,
+  sniffImageFormat,
+} from './image.js';
+
+let dir: string;
+let jpeg: Buffer;
+let raw: Buffer; // the cover decoded at full size, RGB
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reelset-image-'));
+  jpeg = await coverJpeg(8, 1234);
+  raw = await sharp(jpeg).raw().toBuffer();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function at(data: ArrayLike<number>, i: number): number {
+  return data[i] as number;
+}
+
+describe('resolveImageOptions', () => {
+  it('fills the defaults, lets given values override a base, checks values', () => {
+    expect(resolveImageOptions(true)).toEqual(IMAGE_DEFAULTS);
+    expect(IMAGE_DEFAULTS).toMatchObject({
+      height: 224,
+      width: 224,
+      fit: 'fill',
+      dtype: 'uint8',
+      normalize: 'none',
+    });
+    expect(resolveImageOptions({ dtype: 'uint8' }, SEED_IMAGE).normalize).toBe('none');
+    expect(resolveImageOptions({ dtype: 'float32' }).normalize).toBe('none');
+    expect(resolveImageOptions({ width: 64 }, SEED_IMAGE)).toMatchObject({
+      height: 270,
+      width: 64,
+      normalize: 'symmetric',
+    });
+    expect(resolveImageOptions({}).limitInputPixels).toBe(DEFAULT_LIMIT_INPUT_PIXELS);
+    const bad: unknown[] = [
+      { height: 0 },
+      { width: 1.5 },
+      { fit: 'stretch' },
+      { kernel: 'bicubic' },
+      { dtype: 'uint8', normalize: 'unit' },
+      { normalize: { mean: [0], std: [1] } },
+      { limitInputPixels: -1 },
+      { heigth: 3 },
+      null,
+    ];
+    for (const options of bad) {
+      expect(() => resolveImageOptions(options as never)).toThrow(
+        expect.objectContaining({ code: 'REELSET_E_INVALID_ARGUMENT' }),
+      );
+    }
+  });
+});
+
+describe('decodeImage', () => {
+  it('compat seed: 270x480 fill, RGB, float32 x / 127.5 - 1 of the decoded pixels', async () => {
+    const image = await decodeImage(jpeg, SEED_IMAGE);
+    expect(image.shape).toEqual([270, 480, 3]);
+    expect(image.format).toBe('jpeg');
+    expect(image.data).toBeInstanceOf(Float32Array);
+    expect(image.data.length).toBe(raw.length);
+    let maxDiff = 0;
+    for (let i = 0; i < raw.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(at(raw, i) / 127.5 - 1 - at(image.data, i)));
+    expect(maxDiff).toBeLessThan(1e-6);
+  });
+
+  it('224x224 RGB float32 in [0, 1], from a path; uint8 by default', async () => {
+    const path = join(dir, 'cover.jpeg');
+    await writeFile(path, jpeg);
+    const image = await decodeImage(path, { dtype: 'float32', normalize: 'unit' });
+    expect(image.shape).toEqual([224, 224, 3]);
+    expect(image.data.length).toBe(224 * 224 * 3);
+    let min = 1;
+    let max = 0;
+    for (const v of image.data) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    expect(min).toBeGreaterThanOrEqual(0);
+    expect(max).toBeLessThanOrEqual(1);
+    expect(max - min).toBeGreaterThan(0.1);
+    // The same as resizing by hand with sharp's bilinear kernel.
+    const byHand = await sharp(jpeg).resize(224, 224, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+    const u8 = await decodeImage(path);
+    expect(u8.data).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(u8.data).equals(byHand)).toBe(true);
+  });
+
+  it('bgr, channels-first, mean/std', async () => {
+    const rgb = (await decodeImage(jpeg, { height: 8, width: 16, dtype: 'uint8' })).data;
+    const chw = await decodeImage(jpeg, {
+      height: 8,
+      width: 16,
+      channels: 'bgr',
+      layout: 'channels-first',
+      dtype: 'float32',
+      normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    });
+    expect(chw.shape).toEqual([3, 8, 16]);
+    const p = 5 * 16 + 7; // pixel (5, 7)
+    expect(at(chw.data, p)).toBeCloseTo((at(rgb, p * 3 + 2) / 255 - 0.5) / 0.5, 5); // B plane first
+    expect(at(chw.data, 2 * 128 + p)).toBeCloseTo((at(rgb, p * 3) / 255 - 0.5) / 0.5, 5);
+  });
+
+  it('fit cover crops the centre, contain pads with black', async () => {
+    const contain = await decodeImage(jpeg, { height: 100, width: 100, fit: 'contain', dtype: 'uint8' });
+    expect(at(contain.data, 0)).toBe(0); // top row: padding (480x270 -> 100x56)
+    expect(at(contain.data, 50 * 300 + 150)).toBeGreaterThan(0);
+    const cover = await decodeImage(jpeg, { height: 100, width: 100, fit: 'cover', dtype: 'uint8' });
+    const byHand = await sharp(raw, { raw: { width: 480, height: 270, channels: 3 } })
+      .extract({ left: 105, top: 0, width: 270, height: 270 })
+      .resize(100, 100, { kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    let maxDiff = 0;
+    for (let i = 0; i < byHand.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(at(byHand, i) - at(cover.data, i)));
+    expect(maxDiff).toBeLessThanOrEqual(8);
+  });
+
+  it('expands grey to RGB and drops alpha', async () => {
+    const grey = await decodeImage(greyJpeg(64, 32), { height: 4, width: 4, dtype: 'uint8' });
+    expect(grey.data.length).toBe(48);
+    expect(at(grey.data, 0)).toBe(at(grey.data, 1));
+    expect(at(grey.data, 1)).toBe(at(grey.data, 2));
+    const rgba = await sharp({
+      create: { width: 10, height: 10, channels: 4, background: { r: 200, g: 10, b: 30, alpha: 0.5 } },
+    })
+      .png()
+      .toBuffer();
+    const png = await decodeImage(rgba, { height: 2, width: 2, dtype: 'uint8' });
+    expect(png.format).toBe('png');
+    // Alpha is dropped, not blended (sharp resizes premultiplied: within 1 of the stored colour).
+    const [r, g, b] = png.data;
+    expect(
+      Math.max(Math.abs((r as number) - 200), Math.abs((g as number) - 10), Math.abs((b as number) - 30)),
+    ).toBeLessThanOrEqual(1);
+    const webp = await sharp(raw, { raw: { width: 480, height: 270, channels: 3 } })
+      .webp()
+      .toBuffer();
+    expect((await decodeImage(webp)).format).toBe('webp');
+  });
+
+  it('decodes a PNG named .jpeg (from the bad-media corpus) and says it was a PNG', async () => {
+    const [file] = await writeBadMedia(join(dir, 'bad'), { kinds: ['png-as-jpeg'] });
+    const image = await decodeImage(file?.path as string);
+    expect(image.format).toBe('png');
+    expect(image.shape).toEqual([224, 224, 3]);
+  });
+
+  it('refuses decompression bombs before decoding', async () => {
+    const [file] = await writeBadMedia(join(dir, 'bad'), { kinds: ['huge-jpeg'] });
+    await expect(decodeImage(file?.path as string)).rejects.toMatchObject({
+      code: 'REELSET_E_IMAGE_TOO_LARGE',
+    });
+    await expect(decodeImage(jpeg, { limitInputPixels: 1000 })).rejects.toMatchObject({
+      code: 'REELSET_E_IMAGE_TOO_LARGE',
+    });
+  });
+
+  it('refuses truncated, text, empty and unsupported content with typed errors', async () => {
+    const bad: Array<[string, Uint8Array]> = [
+      ['truncated', truncateJpeg(jpeg)],
+      ['text', Buffer.from('<html>not an image</html>')],
+      ['empty', new Uint8Array(0)],
+      ['svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')],
+      [
+        'tiff',
+        await sharp(raw, { raw: { width: 480, height: 270, channels: 3 } })
+          .tiff()
+          .toBuffer(),
+      ],
+      ['jpeg header only', jpeg.subarray(0, 3)],
+    ];
+    for (const [name, bytes] of bad) {
+      await expect(decodeImage(bytes), name).rejects.toMatchObject({ code: 'REELSET_E_BAD_IMAGE' });
+    }
+    await expect(decodeImage(join(dir, 'missing.jpeg'))).rejects.toMatchObject({
+      code: 'REELSET_E_NOT_FOUND',
+    });
+  });
+
+  it('sniffs formats by content', () => {
+    expect(sniffImageFormat(jpeg)).toBe('jpeg');
+    expect(sniffImageFormat(Buffer.from('GIF89a...'))).toBe('gif');
+    expect(sniffImageFormat(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('webp');
+    expect(sniffImageFormat(Buffer.from('RIFF\0\0\0\0AVI '))).toBeUndefined();
+    expect(sniffImageFormat(new Uint8Array(0))).toBeUndefined();
+  });
+
+  it('decodes many at once with the same results', async () => {
+    const one = await decodeImage(jpeg, { height: 32, width: 32 });
+    const many = await Promise.all(
+      Array.from({ length: 16 }, () => decodeImage(jpeg, { height: 32, width: 32 })),
+    );
+    for (const image of many) expect(image.data).toEqual(one.data);
+  });
+});
