@@ -29,13 +29,7 @@ export type {
   PlanFilters,
 } from './loaders/download.js';
 export { download } from './loaders/download.js';
-export {
-  formatDuration,
-  originalCoverUrl,
-  originalMp4Url,
-  paddedId,
-  parseDuration,
-} from './loaders/fields.js';
+export { formatDuration, paddedId, parseDuration } from './loaders/fields.js';
 export type {
   DecodedImage,
   ImageFit,
@@ -56,6 +50,7 @@ export type { Label } from './loaders/labels.js';
 export { isLabel, LABELS, labelId, labelName } from './loaders/labels.js';
 export type { LayoutPosition, LayoutSource, MediaKind, OpenDatasetOptions } from './loaders/layout.js';
 export { layoutSource, openDataset } from './loaders/layout.js';
+export { originalCoverUrl, originalMp4Url } from './loaders/naming.js';
 export type { Normalize, PixelFormat } from './loaders/pixels.js';
 export { convertPixels } from './loaders/pixels.js';
 export { parsePythonDict } from './loaders/pyliteral.js';
@@ -75,3 +70,20 @@ export type {
 export { decodeVideo, probeVideo, resolveVideoOptions, SEED_VIDEO_OPTIONS } from './loaders/video.js';
 export type { BadKind, SynthFiles, SynthItem, SynthOptions, SynthReport } from './synth/index.js';
 export { BAD_KINDS, synthesize } from './synth/index.js';
+export type { CheckOptions, CheckProblem, CheckRename, CheckSummary } from './tools/check.js';
+export { checkDataset } from './tools/check.js';
+export type { ProblemKind } from './tools/listing.js';
+export type { PreviewOptions, PreviewResult, SheetGeometry } from './tools/preview.js';
+export { previewSheet, sheetGeometry } from './tools/preview.js';
+export type {
+  DatasetStats,
+  DiskStats,
+  DurationBin,
+  DurationStats,
+  LabelCount,
+  SharedIds,
+  StatsOptions,
+} from './tools/stats.js';
+export { computeStats, DURATION_EDGES } from './tools/stats.js';
+export type { StatsPlotOptions } from './tools/statsplot.js';
+export { plotStats, statsChart } from './tools/statsplot.js';

@@ -5,9 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isReelsetError } from '../errors.js';
+import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerDownload } from './download.js';
 import { registerInspect } from './inspect.js';
+import { registerPreview } from './preview.js';
+import { registerStats } from './stats.js';
 import { registerSynth } from './synth.js';
 
 function packageVersion(): string {
@@ -26,6 +29,9 @@ registerSynth(program);
 registerInspect(program);
 registerDemo(program);
 registerDownload(program);
+registerStats(program);
+registerCheck(program);
+registerPreview(program);
 
 try {
   await program.parseAsync(process.argv);

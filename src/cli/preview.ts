@@ -1,0 +1,54 @@
+/**
+ * @module preview — `reelset preview ROOT --label L --out sheet.jpg`: a contact sheet of a label's covers
+ * with id and brief, and optionally a strip of sampled frames per clip.
+ */
+import type { Command } from 'commander';
+import { previewSheet } from '../tools/preview.js';
+import { integerOption } from './options.js';
+
+interface PreviewCliOptions {
+  label: string;
+  out: string;
+  limit?: number;
+  columns?: number;
+  frames?: number;
+  concurrency?: number;
+}
+
+/**
+ * Adds `preview ROOT --label L --out FILE [--limit N] [--columns C] [--frames K] [--concurrency N]` to the
+ * program; prints the output path, its size and the counts.
+ *
+ * @example
+ * ```ts
+ * const program = new Command('reelset');
+ * registerPreview(program);
+ * await program.parseAsync(['node', 'reelset', 'preview', 'data', '--label', 'Beach', '--out', 'sheet.jpg']);
+ * ```
+ */
+export function registerPreview(program: Command): void {
+  program
+    .command('preview')
+    .description('Write a contact sheet of a label: covers with id and brief, optionally frames of each clip')
+    .argument('<root>', 'the data set folder: <root>/<label>/<id>/<id>.{txt,jpeg,mp4}')
+    .requiredOption('--label <name>', 'the label to show (English name, e.g. Beach)')
+    .requiredOption('--out <file>', 'the sheet to write: .jpg / .jpeg (JPEG) or .png (PNG)')
+    .option('--limit <n>', 'the first n items (default 24)', integerOption('--limit', 1, 1000))
+    .option('--columns <c>', 'tiles a row (default 6)', integerOption('--columns', 1, 50))
+    .option(
+      '--frames <k>',
+      'a strip of k uniformly sampled frames under each cover',
+      integerOption('--frames', 0, 16),
+    )
+    .option('--concurrency <n>', 'items decoded at once (default 4)', integerOption('--concurrency', 1, 64))
+    .action(async (root: string, options: PreviewCliOptions) => {
+      const result = await previewSheet(root, options);
+      const problems = [
+        result.missingCovers > 0 ? `${result.missingCovers} without cover` : '',
+        result.missingClips > 0 ? `${result.missingClips} without frames` : '',
+      ].filter(Boolean);
+      process.stdout.write(
+        `preview: ${result.items} items${problems.length > 0 ? ` (${problems.join(', ')})` : ''} -> ${result.out} (${result.width}x${result.height} ${result.format})\n`,
+      );
+    });
+}

@@ -1,0 +1,198 @@
+/** @module check.test — `checkDataset` and `reelset check` on a synthesized set with every kind of bad item. */
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerCheck } from '../cli/check.js';
+import { isReelsetError } from '../errors.js';
+import { paddedId } from '../loaders/fields.js';
+import { type BadKind, type SynthItem, type SynthReport, synthesize } from '../synth/index.js';
+import { type CheckProblem, checkDataset } from './check.js';
+
+let tmp: string;
+let report: SynthReport;
+
+/** The problem each bad kind must give: the file kind and the code. */
+const EXPECTED: Record<BadKind, { kind: string; code: string }> = {
+  'truncated-jpeg': { kind: 'jpeg', code: 'REELSET_E_BAD_IMAGE' },
+  'empty-mp4': { kind: 'mp4', code: 'REELSET_E_BAD_MEDIA' },
+  'missing-mp4': { kind: 'mp4', code: 'REELSET_E_MISSING_MEDIA' },
+  'missing-jpeg': { kind: 'jpeg', code: 'REELSET_E_MISSING_MEDIA' },
+  'missing-txt': { kind: 'txt', code: 'REELSET_E_MISSING_MEDIA' },
+  'txt-not-dict': { kind: 'txt', code: 'REELSET_E_PY_LITERAL' },
+  'txt-unterminated': { kind: 'txt', code: 'REELSET_E_PY_LITERAL' },
+  'id-mismatch': { kind: 'txt', code: 'REELSET_E_BAD_ITEM' },
+};
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'reelset-check-'));
+  report = await synthesize(join(tmp, 'ds'), {
+    labels: ['Beach', 'Sea', 'City', 'Green Screen'],
+    perLabel: 3,
+    seconds: 0.3,
+    seed: 9,
+    bad: true,
+    concurrency: 2,
+  });
+});
+
+const exitCode = process.exitCode;
+afterEach(() => {
+  process.exitCode = exitCode;
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function copy(name: string): Promise<string> {
+  const dir = join(tmp, name);
+  await cp(report.root, dir, { recursive: true });
+  return dir;
+}
+
+/** A problem as `label/id kind code`, for comparing sets. */
+function key(problem: CheckProblem): string {
+  return `${problem.label}/${problem.id} ${problem.kind} ${problem.code}`;
+}
+
+function expectedKeys(items: readonly SynthItem[]): string[] {
+  return items
+    .filter((item) => item.bad)
+    .map((item) => {
+      const e = EXPECTED[item.bad as BadKind];
+      return `${item.label}/${item.id} ${e.kind} ${e.code}`;
+    })
+    .sort();
+}
+
+async function run(args: string[]): Promise<string> {
+  const program = new Command('reelset').exitOverride();
+  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerCheck(program);
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    write.mockRestore();
+  }
+  return chunks.join('');
+}
+
+describe('checkDataset', () => {
+  it('finds exactly the bad items, with the right kind and code, and nothing else', async () => {
+    const seen: CheckProblem[] = [];
+    const summary = await checkDataset(report.root, { onProblem: (p) => seen.push(p) });
+    expect(summary.problems.map(key).sort()).toEqual(expectedKeys(report.items));
+    expect(seen.map(key).sort()).toEqual(expectedKeys(report.items));
+    expect(summary.items).toBe(report.items.length);
+    expect(summary.cleanItems).toBe(report.items.length - report.badCount);
+    expect(summary.problemCount).toBe(report.badCount);
+    expect(summary.byKind).toEqual({ jpeg: 2, mp4: 2, txt: 4 });
+    for (const problem of summary.problems) {
+      const item = report.items.find((i) => i.id === problem.id && i.label === problem.label);
+      expect(problem.path.startsWith(`${item?.folder}/`)).toBe(true);
+      expect(problem.reason.length).toBeGreaterThan(0);
+    }
+    // URL-named media are listed for renaming, not reported as problems; nothing is renamed without fix.
+    const urlNamed = report.items
+      .filter((item) => item.naming === 'downloaded')
+      .flatMap((item) => [item.files.jpeg, item.files.mp4].filter((f): f is string => f !== undefined));
+    expect(urlNamed.length).toBeGreaterThan(0);
+    expect(summary.renames.map((r) => r.from).sort()).toEqual(urlNamed.sort());
+    expect(summary.renames.every((r) => !r.done)).toBe(true);
+    expect(summary.toRename).toBe(urlNamed.length);
+    expect(summary.renamed).toBe(0);
+  });
+
+  it('with fix renames URL-named media to <id>.*, and a second check has nothing to rename', async () => {
+    const root = await copy('fix');
+    const first = await checkDataset(root, { fix: true, concurrency: 2 });
+    const downloaded = report.items.filter((item) => item.naming === 'downloaded');
+    expect(first.renamed).toBe(first.renames.length);
+    expect(first.renamed).toBeGreaterThan(0);
+    for (const item of downloaded) {
+      const folder = join(root, relative(report.root, item.folder));
+      const names = await readdir(folder);
+      expect(names.some((name) => /_(iconl|main_xl)\./.test(name))).toBe(false);
+      if (item.files.jpeg) {
+        expect(names).toContain(`${item.id}.jpeg`);
+        expect(await readFile(join(folder, `${item.id}.jpeg`))).toEqual(await readFile(item.files.jpeg));
+      }
+      if (item.files.mp4) expect(names).toContain(`${item.id}.mp4`);
+    }
+    expect(first.problems.map(key).sort()).toEqual(expectedKeys(report.items));
+    const second = await checkDataset(root);
+    expect(second.renames).toEqual([]);
+    expect(second.toRename).toBe(0);
+    expect(second.problems.map(key).sort()).toEqual(expectedKeys(report.items));
+    // The truncated cover keeps its problem under its new name.
+    const truncated = second.problems.find((p) => p.code === 'REELSET_E_BAD_IMAGE');
+    expect(basename(truncated?.path ?? '')).toBe(`${truncated?.id}.jpeg`);
+  });
+
+  it('reports a URL-named copy beside <id>.* as a conflict and never overwrites', async () => {
+    const root = await copy('conflict');
+    const item = report.items.find((i) => !i.bad && i.naming === 'renamed') as SynthItem;
+    const folder = join(root, relative(report.root, item.folder));
+    const duplicate = join(folder, `${paddedId(item.id)}_iconl.jpeg`);
+    await writeFile(duplicate, 'not the same bytes');
+    const original = await readFile(join(folder, `${item.id}.jpeg`));
+    await mkdir(join(root, 'Cats'));
+    await mkdir(join(root, 'Beach', 'not-an-id'));
+    const summary = await checkDataset(root, { fix: true });
+    const extra = summary.problems.filter((p) => !expectedKeys(report.items).includes(key(p)));
+    expect(extra.map((p) => [p.kind, p.code, basename(p.path)]).sort()).toEqual([
+      ['folder', 'REELSET_E_BAD_ITEM', 'not-an-id'],
+      ['folder', 'REELSET_E_UNKNOWN_LABEL', 'Cats'],
+      ['jpeg', 'REELSET_E_BAD_ITEM', basename(duplicate)],
+    ]);
+    expect(await readFile(join(folder, `${item.id}.jpeg`))).toEqual(original);
+    expect(await readFile(duplicate, 'utf8')).toBe('not the same bytes');
+  });
+
+  it('rejects a bad concurrency and a missing root', async () => {
+    const bad = await checkDataset(report.root, { concurrency: 0 }).catch((e: unknown) => e);
+    expect(isReelsetError(bad, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
+    const missing = await checkDataset(join(tmp, 'nope')).catch((e: unknown) => e);
+    expect(isReelsetError(missing, 'REELSET_E_NOT_FOUND')).toBe(true);
+  });
+});
+
+describe('reelset check', () => {
+  it('prints problems and a summary, writes the JSONL report and exits 2', async () => {
+    const reportFile = join(tmp, 'problems.jsonl');
+    const out = await run(['check', report.root, '--report', reportFile, '--concurrency', '3']);
+    expect(process.exitCode).toBe(2);
+    const lines = (await readFile(reportFile, 'utf8')).trim().split('\n');
+    const problems = lines.map((line) => JSON.parse(line) as CheckProblem);
+    expect(problems.map(key).sort()).toEqual(expectedKeys(report.items));
+    expect(Object.keys(problems[0] ?? {}).sort()).toEqual(['code', 'id', 'kind', 'label', 'path', 'reason']);
+    expect(out).toMatch(
+      new RegExp(
+        `^check: ${report.items.length} items, ${report.items.length - 8} clean, 8 problems \\(.*\\); \\d+ URL-named files to rename \\(--fix\\)$`,
+        'm',
+      ),
+    );
+    expect(out.split('\n').filter((line) => line.startsWith('REELSET_E_'))).toHaveLength(8);
+  });
+
+  it('exits 0 on a clean set and prints JSON with --json', async () => {
+    const clean = await synthesize(join(tmp, 'clean'), {
+      labels: ['Sea'],
+      perLabel: 2,
+      seconds: 0.2,
+      seed: 1,
+    });
+    const out = await run(['check', clean.root, '--json', '--fix']);
+    expect(process.exitCode).toBe(0);
+    const summary = JSON.parse(out);
+    expect(summary.problemCount).toBe(0);
+    expect(summary.items).toBe(2);
+  });
+});
