@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   REELSET_E_SHORT_CLIP: 'A clip has fewer frames than requested',
   REELSET_E_BAD_MEDIA: 'A media file is empty, truncated or not decodable',
   REELSET_E_TIMEOUT: 'An operation ran past its time limit',
+  REELSET_E_SHAPE: 'Samples of a batch disagree on a shape or dtype',
 } as const;
 
 /**

@@ -1,3 +1,20 @@
+export type { BackendChoice, BackendKind, BackendProbe, SelectBackendOptions } from './adapters/backend.js';
+export { BACKEND_ORDER, probeBackends, selectBackend } from './adapters/backend.js';
+export type {
+  Batch,
+  BatchingOptions,
+  CollateOptions,
+  Column,
+  PixelArray,
+  PixelLayout,
+} from './adapters/collate.js';
+export { collate, collateBatches } from './adapters/collate.js';
+export type { NdarrayBatch, NdarrayOptions } from './adapters/ndarray.js';
+export { batchToNdarray, toNdarray } from './adapters/ndarray.js';
+export type { PlainOptions, PlainSample } from './adapters/plain.js';
+export { plainSample, toPlain } from './adapters/plain.js';
+export type { InputNames, TfBatch, TfDatasetOptions } from './adapters/tfdata.js';
+export { toTfDataset } from './adapters/tfdata.js';
 /**
  * @module reelset — the public API: typed, restartable, resumable loading of multimodal short-video data
  * sets (text brief + cover JPEG + MP4 + label). Everything here is a named export; nothing else is public.

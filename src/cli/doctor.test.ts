@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { describe, expect, it, vi } from 'vitest';
+import { doctorReport, formatDoctor, registerDoctor } from './doctor.js';
+
+describe('reelset doctor', () => {
+  it('reports node, tfjs backends, ffmpeg, sharp, onnxruntime and CPUs', async () => {
+    const r = await doctorReport();
+    expect(r.node).toBe(process.version);
+    expect(r.reelset).toMatch(/^\d+\.\d+\.\d+/);
+    expect(r.cpus.count).toBeGreaterThan(0);
+    expect(r.tfjs.available.map((p) => p.kind)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+    expect(r.tfjs.available.find((p) => p.kind === 'cpu')?.available).toBe(true);
+    expect(r.tfjs.chosen?.kind).toBe(r.tfjs.available.find((p) => p.available)?.kind);
+    expect(r.ffmpeg.path).toBeTruthy();
+    expect(r.ffmpeg.version).toBeTruthy();
+    expect(r.ffprobe.version).toBeTruthy();
+    expect(r.sharp.libvips).toMatch(/^\d+\.\d+/);
+    expect(r.onnxruntime.version).toMatch(/^\d+\.\d+/);
+    expect(r.onnxruntime.backends?.map((b) => b.name)).toContain('cpu');
+    const text = formatDoctor(r);
+    for (const word of ['node', 'tfjs', 'ffmpeg', 'ffprobe', 'sharp', 'onnxruntime', 'cpus'])
+      expect(text).toContain(word);
+  });
+
+  it('prints JSON with --json', async () => {
+    const program = new Command('reelset').exitOverride();
+    registerDoctor(program);
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      chunks.push(String(chunk));
+      return true;
+    });
+    try {
+      await program.parseAsync(['node', 'reelset', 'doctor', '--json']);
+    } finally {
+      spy.mockRestore();
+    }
+    const parsed = JSON.parse(chunks.join('')) as {
+      onnxruntime: { backends: unknown[] };
+      tfjs: { chosen: unknown };
+    };
+    expect(parsed.onnxruntime.backends.length).toBeGreaterThan(0);
+    expect(parsed.tfjs.chosen).toBeTruthy();
+  });
+});

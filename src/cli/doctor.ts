@@ -1,0 +1,189 @@
+/**
+ * @module doctor — `reelset doctor`: what reelset runs on here: Node, the TensorFlow.js backend, ffmpeg,
+ * sharp/libvips, onnxruntime-node and its execution providers, CPUs.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus } from 'node:os';
+import type { Command } from 'commander';
+import type { BackendChoice, BackendProbe } from '../adapters/backend.js';
+import { type FfmpegTool, runFfmpeg, runFfprobe, toolPath } from '../loaders/ffmpeg.js';
+
+/**
+ * What `reelset doctor --json` prints. A part that cannot be found has `error` instead of its values.
+ *
+ * @example
+ * ```ts
+ * const report = await doctorReport();
+ * console.log(report.tfjs.chosen?.kind, report.onnxruntime.backends);
+ * ```
+ */
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  reelset: string;
+  cpus: { count: number; available: number; model: string };
+  tfjs: { version: string; chosen?: BackendChoice; available: BackendProbe[]; error?: string };
+  ffmpeg: { path?: string; version?: string; error?: string };
+  ffprobe: { path?: string; version?: string; error?: string };
+  sharp: { version?: string; libvips?: string; error?: string };
+  onnxruntime: {
+    version?: string;
+    backends?: { name: string; bundled: boolean }[];
+    error?: string;
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}
+
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string })
+    .version;
+}
+
+function reelsetVersion(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'reelset' && pkg.version) return pkg.version;
+    } catch {
+      // try the next candidate: the layout differs between src/ and dist/
+    }
+  }
+  return 'unknown';
+}
+
+async function tool(name: FfmpegTool): Promise<{ path?: string; version?: string; error?: string }> {
+  try {
+    const path = toolPath(name);
+    const run = name === 'ffmpeg' ? runFfmpeg : runFfprobe;
+    const out = await run(['-hide_banner', '-version'], { timeoutMs: 10_000 });
+    const text = Buffer.isBuffer(out.stdout) ? out.stdout.toString('utf8') : String(out.stdout);
+    const version = /version\s+(\S+)/.exec(text)?.[1] ?? 'unknown';
+    return { path, version };
+  } catch (err) {
+    return { error: message(err) };
+  }
+}
+
+/**
+ * Collects the {@link DoctorReport}. It selects the TensorFlow.js backend as `selectBackend()` would (so
+ * the active backend afterwards is the default choice).
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(await doctorReport(), null, 2));
+ * ```
+ */
+export async function doctorReport(): Promise<DoctorReport> {
+  const list = cpus();
+  const report: DoctorReport = {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    reelset: reelsetVersion(),
+    cpus: { count: list.length, available: availableParallelism(), model: list[0]?.model ?? 'unknown' },
+    tfjs: { version: packageVersion('@tensorflow/tfjs'), available: [] },
+    ffmpeg: await tool('ffmpeg'),
+    ffprobe: await tool('ffprobe'),
+    sharp: {},
+    onnxruntime: {},
+  };
+  try {
+    // Loaded here, not at start-up: TensorFlow.js takes about half a second to import.
+    const { probeBackends, selectBackend } = await import('../adapters/backend.js');
+    report.tfjs.available = await probeBackends();
+    report.tfjs.chosen = await selectBackend();
+  } catch (err) {
+    report.tfjs.error = message(err);
+  }
+  try {
+    const sharp = (await import('sharp')).default as unknown as {
+      versions: { vips: string; sharp?: string };
+    };
+    report.sharp = { version: sharp.versions.sharp ?? packageVersion('sharp'), libvips: sharp.versions.vips };
+  } catch (err) {
+    report.sharp = { error: message(err) };
+  }
+  try {
+    const ort = (await import('onnxruntime-node')) as unknown as {
+      listSupportedBackends?: () => { name: string; bundled: boolean }[];
+    };
+    report.onnxruntime = { version: packageVersion('onnxruntime-node') };
+    if (typeof ort.listSupportedBackends === 'function') {
+      report.onnxruntime.backends = ort
+        .listSupportedBackends()
+        .map(({ name, bundled }) => ({ name, bundled }));
+    }
+  } catch (err) {
+    report.onnxruntime = { error: message(err) };
+  }
+  return report;
+}
+
+/**
+ * The report as text, one line a part.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(formatDoctor(await doctorReport()));
+ * ```
+ */
+export function formatDoctor(r: DoctorReport): string {
+  const part = (p: { path?: string; version?: string; error?: string }): string =>
+    p.error !== undefined ? `not found (${p.error})` : `${p.version} at ${p.path}`;
+  const probes = r.tfjs.available
+    .map((p) => (p.available ? `${p.kind} yes` : `${p.kind} no (${p.reason})`))
+    .join(', ');
+  const chosen = r.tfjs.chosen
+    ? `${r.tfjs.chosen.kind} (${r.tfjs.chosen.reason})`
+    : `none (${r.tfjs.error ?? 'unknown'})`;
+  const ort =
+    r.onnxruntime.error !== undefined
+      ? `not usable (${r.onnxruntime.error})`
+      : `${r.onnxruntime.version}; execution providers: ${(r.onnxruntime.backends ?? [])
+          .map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`)
+          .join(', ')}`;
+  const sharp =
+    r.sharp.error !== undefined
+      ? `not usable (${r.sharp.error})`
+      : `${r.sharp.version}, libvips ${r.sharp.libvips}`;
+  return `${[
+    `node         ${r.node} (${r.platform})`,
+    `reelset      ${r.reelset}`,
+    `cpus         ${r.cpus.count} (${r.cpus.available} available) ${r.cpus.model}`,
+    `tfjs         ${r.tfjs.version}; backend ${chosen}`,
+    `tfjs backends ${probes}`,
+    `ffmpeg       ${part(r.ffmpeg)}`,
+    `ffprobe      ${part(r.ffprobe)}`,
+    `sharp        ${sharp}`,
+    `onnxruntime  ${ort}`,
+  ].join('\n')}\n`;
+}
+
+/**
+ * Adds `doctor [--json]` to the program.
+ *
+ * @example
+ * ```ts
+ * const program = new Command('reelset');
+ * registerDoctor(program);
+ * await program.parseAsync(['node', 'reelset', 'doctor', '--json']);
+ * ```
+ */
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('Print what reelset runs on: node, tfjs backend, ffmpeg, sharp, onnxruntime, CPUs')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const report = await doctorReport();
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report));
+    });
+}
