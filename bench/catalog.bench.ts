@@ -5,17 +5,9 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { LABELS, readCatalog } from '../src/index.js';
-import {
-  alternate,
-  type BenchResult,
-  hasCommand,
-  median,
-  now,
-  result,
-  runPeer,
-  secondsSince,
-} from './harness.js';
+import { formatDuration, LABELS, originalCoverUrl, originalMp4Url, readCatalog } from '../src/index.js';
+import { mulberry32 } from '../src/loaders/dataset/random.js';
+import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 
 /** Lines of the real `multimodal_data_info.json`. */
 const LINES = 562_342;
@@ -52,18 +44,6 @@ const FOREIGN = [
   '—',
 ];
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Python's `json.dumps(s)` (ensure_ascii=True) or `ensure_ascii=False` of a string. */
 function pyJsonString(value: string, asciiOnly: boolean): string {
   const json = JSON.stringify(value);
@@ -79,7 +59,7 @@ function pyJsonString(value: string, asciiOnly: boolean): string {
  * written as `\u` escapes; 2% with an escaped quote), labels cycling over the 31.
  */
 async function writeCatalog(path: string, lines: number): Promise<number> {
-  const random = rng(20190701);
+  const random = mulberry32(20190701);
   const fh = await open(path, 'w');
   let bytes = 0;
   try {
@@ -92,9 +72,8 @@ async function writeCatalog(path: string, lines: number): Promise<number> {
           : String(10_000_000 + Math.floor(random() * 89_999_999));
       ids.push(id);
       if (ids.length > 5000) ids.shift();
-      const padded = id.padStart(9, '0');
       const seconds = random() < 0.3 ? 10 : 5 + Math.floor(random() * random() * 175);
-      const time = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+      const time = formatDuration(seconds);
       const words: string[] = [];
       const count = 4 + Math.floor(random() * 13);
       for (let w = 0; w < count; w++) words.push(WORDS[Math.floor(random() * WORDS.length)] as string);
@@ -104,8 +83,8 @@ async function writeCatalog(path: string, lines: number): Promise<number> {
       const brief = pyJsonString(` ${words.join(' ')}`, roll < 0.04);
       const label = (LABELS[i % LABELS.length] as { name: string }).name;
       batch.push(
-        `{"mp4_id": "${id}", "mp4_download_url": "https://p5-v1.xpccdn.com/${padded}_main_xl.mp4", ` +
-          `"mp4_time": "${time}", "mp4_background_image_url": "https://p5-i1.xpccdn.com/${padded}_iconl.jpeg", ` +
+        `{"mp4_id": "${id}", "mp4_download_url": "${originalMp4Url(id)}", ` +
+          `"mp4_time": "${time}", "mp4_background_image_url": "${originalCoverUrl(id)}", ` +
           `"mp4_txt_brief": ${brief}, "video_label": "${label}"}\n`,
       );
       if (batch.length === 10_000 || i === lines - 1) {
@@ -122,10 +101,12 @@ async function writeCatalog(path: string, lines: number): Promise<number> {
 }
 
 async function readWithReelset(path: string): Promise<{ seconds: number; count: number }> {
-  const start = now();
-  let count = 0;
-  for await (const _entry of readCatalog(path)) count++;
-  return { seconds: secondsSince(start), count };
+  const { seconds, result: count } = await timed(async () => {
+    let count = 0;
+    for await (const _entry of readCatalog(path)) count++;
+    return count;
+  });
+  return { seconds, count };
 }
 
 async function readWithPython(path: string): Promise<{ seconds: number; wallSec: number; count: number }> {

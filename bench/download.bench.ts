@@ -12,16 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { download } from '../src/loaders/download.js';
 import { LABELS } from '../src/loaders/labels.js';
-import {
-  alternate,
-  type BenchResult,
-  hasCommand,
-  median,
-  now,
-  result,
-  runPeer,
-  secondsSince,
-} from './harness.js';
+import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FILES = 300;
@@ -122,14 +113,9 @@ export default async function bench(): Promise<BenchResult[]> {
     let run = 0;
     const reelsetRun = async (): Promise<number> => {
       const out = join(tmp, `r${run++}`);
-      const start = now();
-      const report = await download(plain.catalog, {
-        out,
-        concurrency: PARALLEL,
-        perHost: PARALLEL,
-        kinds: ['jpeg', 'mp4'],
-      });
-      const seconds = secondsSince(start);
+      const { seconds, result: report } = await timed(() =>
+        download(plain.catalog, { out, concurrency: PARALLEL, perHost: PARALLEL, kinds: ['jpeg', 'mp4'] }),
+      );
       if (report.downloaded !== FILES) throw new Error(`reelset fetched ${report.downloaded} of ${FILES}`);
       await rm(out, { recursive: true, force: true });
       return seconds;
@@ -172,43 +158,45 @@ export default async function bench(): Promise<BenchResult[]> {
     server = await serve(media, { random: { rate: 0.2, seed: 7, maxPerPath: 2 }, retryAfter: 1 });
     const faulty = await setUp(server, 'faulty');
     const rOut = join(tmp, 'rf');
-    const t0 = now();
-    const report = await download(faulty.catalog, {
-      out: rOut,
-      concurrency: PARALLEL,
-      perHost: PARALLEL,
-      kinds: ['jpeg', 'mp4'],
-    });
-    const rSeconds = secondsSince(t0);
+    const { seconds: rSeconds, result: report } = await timed(() =>
+      download(faulty.catalog, {
+        out: rOut,
+        concurrency: PARALLEL,
+        perHost: PARALLEL,
+        kinds: ['jpeg', 'mp4'],
+      }),
+    );
     const rOk = await complete(rOut, items, media);
     await stop(server);
     server = await serve(media, { random: { rate: 0.2, seed: 7, maxPerPath: 2 }, retryAfter: 1 });
     const cOut = join(tmp, 'cf');
     const list = faulty.curlLines(cOut).map((l) => l.replace(/:\d+\//, `:${server.port}/`));
     await writeFile(faulty.list, `${list.join('\n')}\n`);
-    const peer = await new Promise<number>((resolve) => {
-      const start = now();
-      const child = spawn(
-        'xargs',
-        [
-          '-a',
-          faulty.list,
-          `-P${PARALLEL}`,
-          '-L1',
-          'curl',
-          '-sS',
-          '-f',
-          '--create-dirs',
-          '--retry',
-          '5',
-          '--retry-all-errors',
-        ],
-        {
-          stdio: 'ignore',
-        },
-      );
-      child.on('close', () => resolve(secondsSince(start)));
-    });
+    const { seconds: peer } = await timed(
+      () =>
+        new Promise<void>((resolve) => {
+          const child = spawn(
+            'xargs',
+            [
+              '-a',
+              faulty.list,
+              `-P${PARALLEL}`,
+              '-L1',
+              'curl',
+              '-sS',
+              '-f',
+              '--create-dirs',
+              '--retry',
+              '5',
+              '--retry-all-errors',
+            ],
+            {
+              stdio: 'ignore',
+            },
+          );
+          child.on('close', () => resolve());
+        }),
+    );
     const cOk = await complete(cOut, curlItems(), media);
     await stop(server);
     rows.push(

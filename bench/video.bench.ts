@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { runFfmpeg, toolPath } from '../src/loaders/ffmpeg.js';
 import { decodeVideo, probeVideo, type VideoOptions } from '../src/loaders/video.js';
+import { FFMPEG_QUIET, H264_ARGS, lavfiInput } from '../src/synth/video.js';
 import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 
 const RUNS = 7;
@@ -85,6 +86,22 @@ async function cpuDecode(path: string, options: VideoOptions): Promise<number> {
   return cpuSeconds() - start;
 }
 
+/**
+ * Runs reelset's `mine` and the peer's `theirs` alternately, RUNS times each, and compares their medians,
+ * lower being better (ratio = peer / reelset); `notes` gets every figure of both.
+ */
+async function versus(
+  row: { name: string; goal: number },
+  mine: () => Promise<number>,
+  theirs: () => Promise<number>,
+  notes: (runs: { a: number[]; b: number[] }) => string,
+): Promise<BenchResult> {
+  const runs = await alternate(RUNS, mine, theirs);
+  const reelset = median(runs.a);
+  const peer = median(runs.b);
+  return result({ ...row, reelset, peer, ratio: peer / reelset, unit: 's', notes: notes(runs) });
+}
+
 async function timeDecode(path: string, options: VideoOptions): Promise<number> {
   return (await timed(() => decodeVideo(path, options))).seconds;
 }
@@ -95,29 +112,15 @@ export default async function bench(): Promise<BenchResult[]> {
     const clip = join(dir, 'clip.mp4');
     // 15.4 s, 369 frames, about 0.8 Mbit/s like the real clips; keyint 250 (2 keyframes), faststart.
     await runFfmpeg([
-      '-hide_banner',
-      '-nostdin',
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=640x360:r=24000/1001,noise=alls=6:allf=t',
+      ...FFMPEG_QUIET,
+      ...lavfiInput('testsrc2=s=640x360:r=24000/1001,noise=alls=6:allf=t'),
       '-frames:v',
       '369',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
+      ...H264_ARGS,
       '-b:v',
       '800k',
       '-g',
       '250',
-      '-threads',
-      '1',
-      '-pix_fmt',
-      'yuv420p',
       '-movflags',
       '+faststart',
       clip,
@@ -128,10 +131,7 @@ export default async function bench(): Promise<BenchResult[]> {
     const wanted = reference.timesSec.map((t) => Math.round((t * info.frameRate.num) / info.frameRate.den));
     const select = wanted.map((i) => `eq(n\\,${i})`).join('+');
     const ffmpegArgs = (threads: string): string[] => [
-      '-hide_banner',
-      '-nostdin',
-      '-v',
-      'error',
+      ...FFMPEG_QUIET,
       '-threads',
       threads,
       '-i',
@@ -163,47 +163,27 @@ export default async function bench(): Promise<BenchResult[]> {
     const clipNote = `clip: 640x360 24000/1001 fps H.264 0.8 Mbit/s, ${info.frameCount} frames, -g 250; frames ${wanted.join(',')}`;
 
     // (1) against one ffmpeg command line, same thread count (1).
-    const vsFfmpeg = await alternate(
-      RUNS,
+    const vsFfmpeg = await versus(
+      { name: 'video: 8 uniform frames 112x112 vs ffmpeg CLI (threads 1)', goal: 0.87 },
       () => timeDecode(clip, base),
       () => peerRun('1'),
+      ({ a, b }) =>
+        `ratio = ffmpeg s / reelset s (goal reelset/ffmpeg <= 1.15, i.e. ratio >= 0.87). reelset = probeVideo ` +
+        `(ffprobe) + one ffmpeg (select by n, scale, showinfo) + convert; peer = the same ffmpeg command with the ` +
+        `indices precomputed, spawn-to-exit wall. Identical bytes: ${same}. reelset runs [${fmt(a)}], ` +
+        `ffmpeg [${fmt(b)}]. ${clipNote}`,
     );
-    const r1 = median(vsFfmpeg.a);
-    const p1 = median(vsFfmpeg.b);
-    rows.push(
-      result({
-        name: 'video: 8 uniform frames 112x112 vs ffmpeg CLI (threads 1)',
-        reelset: r1,
-        peer: p1,
-        ratio: p1 / r1,
-        goal: 0.87,
-        unit: 's',
-        notes:
-          `ratio = ffmpeg s / reelset s (goal reelset/ffmpeg <= 1.15, i.e. ratio >= 0.87). reelset = probeVideo ` +
-          `(ffprobe) + one ffmpeg (select by n, scale, showinfo) + convert; peer = the same ffmpeg command with the ` +
-          `indices precomputed, spawn-to-exit wall. Identical bytes: ${same}. reelset runs [${fmt(vsFfmpeg.a)}], ` +
-          `ffmpeg [${fmt(vsFfmpeg.b)}]. ${clipNote}`,
-      }),
-    );
+    rows.push(vsFfmpeg);
 
     // (1b) threads: reelset threads 0 (ffmpeg's choice) vs ffmpeg default threads.
-    const vsAuto = await alternate(
-      RUNS,
-      () => timeDecode(clip, { ...base, threads: 0 }),
-      () => peerRun('0'),
-    );
-    const r1b = median(vsAuto.a);
-    const p1b = median(vsAuto.b);
     rows.push(
-      result({
-        name: 'video: same, threads 0 (auto) on both',
-        reelset: r1b,
-        peer: p1b,
-        ratio: p1b / r1b,
-        goal: 0.87,
-        unit: 's',
-        notes: `ratio = ffmpeg s / reelset s. reelset threads 1 median above: ${r1.toFixed(3)} s; with threads 0 a single clip is faster in wall time but uses more CPU; a pool of clips wants threads 1. reelset [${fmt(vsAuto.a)}], ffmpeg [${fmt(vsAuto.b)}]`,
-      }),
+      await versus(
+        { name: 'video: same, threads 0 (auto) on both', goal: 0.87 },
+        () => timeDecode(clip, { ...base, threads: 0 }),
+        () => peerRun('0'),
+        ({ a, b }) =>
+          `ratio = ffmpeg s / reelset s. reelset threads 1 median above: ${vsFfmpeg.reelset.toFixed(3)} s; with threads 0 a single clip is faster in wall time but uses more CPU; a pool of clips wants threads 1. reelset [${fmt(a)}], ffmpeg [${fmt(b)}]`,
+      ),
     );
 
     // (2) against Python OpenCV: seeking each frame (goal), and decoding once with grab() (for reference).
@@ -215,8 +195,15 @@ export default async function bench(): Promise<BenchResult[]> {
         const walls: number[] = [];
         let shape = '';
         let version = '';
-        const vsCv = await alternate(
-          RUNS,
+        const how =
+          mode === 'seek'
+            ? 'cap.set(CAP_PROP_POS_FRAMES, i) + read() per wanted frame (the common idiom)'
+            : 'grab() each frame up to the last wanted, retrieve() the wanted (decode once)';
+        const vsCv = await versus(
+          {
+            name: `video: 8 uniform frames 112x112 vs Python OpenCV (${mode})`,
+            goal: mode === 'seek' ? 1.5 : 1,
+          },
           async () => {
             const times: number[] = [];
             for (let i = 0; i < reps; i++) times.push(await timeDecode(clip, base));
@@ -230,53 +217,28 @@ export default async function bench(): Promise<BenchResult[]> {
             version = out.cv2;
             return median(out.times);
           },
+          ({ a, b }) =>
+            `ratio = OpenCV s / reelset s. OpenCV ${version} (Debian python3-opencv, FFmpeg backend with its ` +
+            `own decoder threads; reelset runs 1 thread): ${how}, resize INTER_LINEAR, BGR2RGB, np.stack ` +
+            `(${shape}); time inside the process, median of ${reps} per process; python process walls (incl. ` +
+            `import cv2) [${fmt(walls)}]. reelset [${fmt(a)}], opencv [${fmt(b)}]`,
         );
-        const r2 = median(vsCv.a);
-        const p2 = median(vsCv.b);
-        const how =
-          mode === 'seek'
-            ? 'cap.set(CAP_PROP_POS_FRAMES, i) + read() per wanted frame (the common idiom)'
-            : 'grab() each frame up to the last wanted, retrieve() the wanted (decode once)';
-        rows.push(
-          result({
-            name: `video: 8 uniform frames 112x112 vs Python OpenCV (${mode})`,
-            reelset: r2,
-            peer: p2,
-            ratio: p2 / r2,
-            goal: mode === 'seek' ? 1.5 : 1,
-            unit: 's',
-            notes:
-              `ratio = OpenCV s / reelset s. OpenCV ${version} (Debian python3-opencv, FFmpeg backend with its ` +
-              `own decoder threads; reelset runs 1 thread): ${how}, resize INTER_LINEAR, BGR2RGB, np.stack ` +
-              `(${shape}); time inside the process, median of ${reps} per process; python process walls (incl. ` +
-              `import cv2) [${fmt(walls)}]. reelset [${fmt(vsCv.a)}], opencv [${fmt(vsCv.b)}]`,
-          }),
-        );
+        rows.push(vsCv);
       }
     }
 
     // (3) keyframes mode against uniform.
     const key = await decodeVideo(clip, { ...base, sampling: 'keyframes' });
-    const vsKey = await alternate(
-      RUNS,
-      () => timeDecode(clip, { ...base, sampling: 'keyframes' }),
-      () => timeDecode(clip, base),
-    );
-    const rk = median(vsKey.a);
-    const pk = median(vsKey.b);
     rows.push(
-      result({
-        name: 'video: keyframes mode vs uniform (both reelset)',
-        reelset: rk,
-        peer: pk,
-        ratio: pk / rk,
-        goal: 1,
-        unit: 's',
-        notes:
+      await versus(
+        { name: 'video: keyframes mode vs uniform (both reelset)', goal: 1 },
+        () => timeDecode(clip, { ...base, sampling: 'keyframes' }),
+        () => timeDecode(clip, base),
+        ({ a, b }) =>
           `ratio = uniform s / keyframes s. keyframes mode returns ${8 - key.padded} distinct frames ` +
           `(at ${fmt(key.timesSec.slice(0, 8 - key.padded))} s), padded ${key.padded} to 8: with long GOPs ` +
-          `it is fast but nearly useless for sampling. keyframes [${fmt(vsKey.a)}], uniform [${fmt(vsKey.b)}]`,
-      }),
+          `it is fast but nearly useless for sampling. keyframes [${fmt(a)}], uniform [${fmt(b)}]`,
+      ),
     );
 
     // (4) skipLoopFilter gain, in CPU seconds (self + ffmpeg children): robust to other load on the machine.
@@ -309,14 +271,8 @@ export default async function bench(): Promise<BenchResult[]> {
     // (5) soak: many decodes of a small clip, bounded concurrency; no child left, memory flat.
     const small = join(dir, 'small.mp4');
     await runFfmpeg([
-      '-hide_banner',
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=128x72:r=24000/1001',
+      ...FFMPEG_QUIET,
+      ...lavfiInput('testsrc2=s=128x72:r=24000/1001'),
       '-frames:v',
       '12',
       '-c:v',

@@ -1,7 +1,12 @@
-/** @module helpers — shared set-up of the integration tests: temporary folders and synthesized data sets. */
+/**
+ * @module helpers — shared set-up of the tests: temporary folders, synthesized data sets, and one CLI
+ * command run in-process with its stdout captured.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
+import { vi } from 'vitest';
 import { type SynthOptions, type SynthReport, synthesize } from '../src/synth/index.js';
 
 /**
@@ -35,4 +40,55 @@ export function smallDataset(dir: string, options: SynthOptions = {}): Promise<S
     bad: true,
     ...options,
   });
+}
+
+/**
+ * Synthesizes the data set of the tools' tests (stats, check, preview) into `dir`: 4 labels (Beach, Sea,
+ * City, Green Screen) of 3 items, 0.3 s clips, seed 9, broken items included.
+ *
+ * @example
+ * ```ts
+ * const report = await toolsDataset(join(tmp, 'ds'), { seconds: 0.5 });
+ * ```
+ */
+export function toolsDataset(dir: string, options: SynthOptions = {}): Promise<SynthReport> {
+  return synthesize(dir, {
+    labels: ['Beach', 'Sea', 'City', 'Green Screen'],
+    perLabel: 3,
+    seconds: 0.3,
+    seed: 9,
+    bad: true,
+    concurrency: 2,
+    ...options,
+  });
+}
+
+/**
+ * Runs one command of the `reelset` CLI in-process: `register` adds it to a fresh program that throws
+ * instead of exiting and prints no help or errors; `args` are as the user typed them. Returns the chunks
+ * written to stdout, in order.
+ *
+ * @example
+ * ```ts
+ * const out = (await runCli(registerStats, ['stats', 'data', '--json'])).join('');
+ * ```
+ */
+export async function runCli(
+  register: (program: Command) => void,
+  args: readonly string[],
+): Promise<string[]> {
+  const program = new Command('reelset').exitOverride();
+  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  register(program);
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } finally {
+    write.mockRestore();
+  }
+  return chunks;
 }

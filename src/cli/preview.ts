@@ -3,17 +3,8 @@
  * with id and brief, and optionally a strip of sampled frames per clip.
  */
 import type { Command } from 'commander';
-import { previewSheet } from '../tools/preview.js';
+import { type PreviewOptions, previewSheet } from '../tools/preview.js';
 import { integerOption } from './options.js';
-
-interface PreviewCliOptions {
-  label: string;
-  out: string;
-  limit?: number;
-  columns?: number;
-  frames?: number;
-  concurrency?: number;
-}
 
 /**
  * Adds `preview ROOT --label L --out FILE [--limit N] [--columns C] [--frames K] [--concurrency N]` to the
@@ -41,7 +32,7 @@ export function registerPreview(program: Command): void {
       integerOption('--frames', 0, 16),
     )
     .option('--concurrency <n>', 'items decoded at once (default 4)', integerOption('--concurrency', 1, 64))
-    .action(async (root: string, options: PreviewCliOptions) => {
+    .action(async (root: string, options: PreviewOptions) => {
       const result = await previewSheet(root, options);
       const problems = [
         result.missingCovers > 0 ? `${result.missingCovers} without cover` : '',

@@ -15,7 +15,6 @@ import { ReelsetError } from '../errors.js';
 import { type CatalogEntry, readCatalog } from './catalog.js';
 import { FetchError, fetchJob, isComplete, writeJob } from './download/fetch.js';
 import {
-  ALL_KINDS,
   checkFilters,
   type DownloadJob,
   insideOrThrow,
@@ -27,6 +26,7 @@ import {
 } from './download/plan.js';
 import { TokenBucket } from './download/util.js';
 import type { MediaKind } from './layout.js';
+import { MEDIA_KINDS } from './naming.js';
 import type { Skip } from './sample.js';
 
 export type { PlanFilters } from './download/plan.js';
@@ -341,7 +341,7 @@ export async function download(
   if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) {
     throw invalid(`rate must be a number of bytes per second > 0, got ${options.rate}`);
   }
-  const kinds = options.kinds?.length ? options.kinds : ALL_KINDS;
+  const kinds = options.kinds?.length ? options.kinds : MEDIA_KINDS;
   const out = path.resolve(options.out);
   const expected = options.verifySha256 === undefined ? undefined : await readManifest(options.verifySha256);
   await mkdir(out, { recursive: true });

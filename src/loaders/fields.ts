@@ -86,27 +86,3 @@ export function formatDuration(seconds: number): string {
 export function paddedId(id: string): string {
   return id.padStart(9, '0');
 }
-
-/**
- * The original download URL of a clip: `https://p5-v1.xpccdn.com/{id:09d}_main_xl.mp4`.
- *
- * @example
- * ```ts
- * originalMp4Url('99945958'); // 'https://p5-v1.xpccdn.com/099945958_main_xl.mp4'
- * ```
- */
-export function originalMp4Url(id: string): string {
-  return `https://p5-v1.xpccdn.com/${paddedId(id)}_main_xl.mp4`;
-}
-
-/**
- * The original download URL of a cover: `https://p5-i1.xpccdn.com/{id:09d}_iconl.jpeg`.
- *
- * @example
- * ```ts
- * originalCoverUrl('99945958'); // 'https://p5-i1.xpccdn.com/099945958_iconl.jpeg'
- * ```
- */
-export function originalCoverUrl(id: string): string {
-  return `https://p5-i1.xpccdn.com/${paddedId(id)}_iconl.jpeg`;
-}

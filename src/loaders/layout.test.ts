@@ -102,20 +102,31 @@ async function collect(
 }
 
 const ids = (items: Positioned<Sample>[]): string[] => items.map(({ value }) => `${value.label}/${value.id}`);
+/** Every good item of the fixture, in the layout's order. */
+const ALL_ITEMS = [
+  'Beach/5',
+  'Beach/10',
+  'Beach/12',
+  'Beach/99945958',
+  'City/1',
+  'City/5',
+  'Green Screen/3',
+  'Green Screen/200',
+];
+/** The items of the fixture that have all three files. */
+const COMPLETE_ITEMS = [
+  'Beach/5',
+  'Beach/12',
+  'Beach/99945958',
+  'City/5',
+  'Green Screen/3',
+  'Green Screen/200',
+];
 
 describe('layoutSource', () => {
   it('yields the samples in label then numeric order, with absolute paths', async () => {
     const { items } = await collect();
-    expect(ids(items)).toEqual([
-      'Beach/5',
-      'Beach/10',
-      'Beach/12',
-      'Beach/99945958',
-      'City/1',
-      'City/5',
-      'Green Screen/3',
-      'Green Screen/200',
-    ]);
+    expect(ids(items)).toEqual(ALL_ITEMS);
     const samples = items.map(({ value }) => value);
     expect(samples[0]).toEqual({
       id: '5',
@@ -238,14 +249,7 @@ describe('layoutSource', () => {
 
   it('skips items lacking a required file, naming it', async () => {
     const { items, skips } = await collect({ require: ['txt', 'jpeg', 'mp4'] });
-    expect(ids(items)).toEqual([
-      'Beach/5',
-      'Beach/12',
-      'Beach/99945958',
-      'City/5',
-      'Green Screen/3',
-      'Green Screen/200',
-    ]);
+    expect(ids(items)).toEqual(COMPLETE_ITEMS);
     const missing = skips.filter((skip) => skip.code === 'REELSET_E_MISSING_MEDIA');
     expect(missing.map((skip) => [path.relative(root, skip.where), skip.reason])).toEqual([
       ['Beach/10', 'missing mp4 (10.mp4 or 000000010_main_xl.mp4)'],
@@ -381,14 +385,7 @@ describe('openDataset', () => {
     expect(dataset).toBeInstanceOf(Dataset);
     const first: string[] = [];
     for await (const sample of dataset) first.push(`${sample.label}/${sample.id}`);
-    expect(first).toEqual([
-      'Beach/5',
-      'Beach/12',
-      'Beach/99945958',
-      'City/5',
-      'Green Screen/3',
-      'Green Screen/200',
-    ]);
+    expect(first).toEqual(COMPLETE_ITEMS);
     expect(skips.length).toBe(14);
     const second: string[] = [];
     for await (const sample of dataset) second.push(`${sample.label}/${sample.id}`);
@@ -408,16 +405,7 @@ describe('openDataset', () => {
     await it.return?.();
     const tail: string[] = [];
     for await (const sample of dataset.resume(state)) tail.push(`${sample.label}/${sample.id}`);
-    expect([...head, ...tail]).toEqual([
-      'Beach/5',
-      'Beach/10',
-      'Beach/12',
-      'Beach/99945958',
-      'City/1',
-      'City/5',
-      'Green Screen/3',
-      'Green Screen/200',
-    ]);
+    expect([...head, ...tail]).toEqual(ALL_ITEMS);
   });
 
   it('matches a Dataset built from layoutSource', async () => {

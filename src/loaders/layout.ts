@@ -2,9 +2,8 @@
  * @module layout — the original's on-disk layout `<root>/<label>/<mp4_id>/<mp4_id>.{txt,jpeg,mp4}`, streamed
  * one label folder at a time as a resumable {@link Source} of {@link Sample}s: `openDataset`.
  */
-import type { Dirent, Stats } from 'node:fs';
-import { constants as fsConstants } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ReelsetError, type ReelsetErrorCode } from '../errors.js';
 import { Dataset } from './dataset.js';
@@ -15,9 +14,10 @@ import {
   requiredFiles,
   wantsDecoding,
 } from './decode.js';
-import { paddedId, parseDuration, parseHttpUrl, parseId } from './fields.js';
+import { parseId } from './fields.js';
+import { followInside, readItemTxt } from './itemfs.js';
 import { isLabel, labelId } from './labels.js';
-import { PY_LITERAL_MAX_LENGTH, parsePythonDict } from './pyliteral.js';
+import { compareItemNames, compareNames, MEDIA_KINDS, plainFileNames, urlFileName } from './naming.js';
 import type { OnError, Sample, Skip } from './sample.js';
 import type { Json, PassContext, Positioned, Source } from './source.js';
 
@@ -99,12 +99,6 @@ export interface LayoutSource extends Source<Sample> {
   readonly skips: readonly Skip[];
 }
 
-const KINDS: readonly MediaKind[] = ['txt', 'jpeg', 'mp4'];
-const DIGITS = /^[0-9]+$/;
-/** The largest `.txt` read, in bytes: a UTF-8 character takes up to 4 bytes. */
-const MAX_TXT_BYTES = PY_LITERAL_MAX_LENGTH * 4;
-const NO_FOLLOW = fsConstants.O_NOFOLLOW ?? 0;
-
 /** A problem with one item (or label folder): a skip in the making. */
 class ItemProblem {
   constructor(
@@ -112,26 +106,6 @@ class ItemProblem {
     readonly reason: string,
     readonly cause?: unknown,
   ) {}
-}
-
-/** Plain code-unit order: the order of Python's `sorted` on these names, and of the label ids. */
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Item folders: all-digit names first by numeric value (then as text), then any other names as text. */
-function compareItemNames(a: string, b: string): number {
-  const aDigits = DIGITS.test(a);
-  const bDigits = DIGITS.test(b);
-  if (aDigits !== bDigits) return aDigits ? -1 : 1;
-  if (aDigits) {
-    const aValue = a.replace(/^0+/, '');
-    const bValue = b.replace(/^0+/, '');
-    if (aValue.length !== bValue.length) return aValue.length - bValue.length;
-    const byValue = compareNames(aValue, bValue);
-    if (byValue !== 0) return byValue;
-  }
-  return compareNames(a, b);
 }
 
 /** The id of an item folder name, or undefined when the name is not one. */
@@ -167,34 +141,6 @@ function parsePosition(position: Json | undefined): LayoutPosition | undefined {
   );
 }
 
-/** True when `real` (a resolved path) is `rootReal` or lies below it. */
-function isInside(real: string, rootReal: string): boolean {
-  const relative = path.relative(rootReal, real);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-/**
- * Follows a symbolic link only when its target stays inside the root. Returns the target's resolved path
- * and stats, `'escapes'` when it leaves the root, `'broken'` when it points nowhere.
- */
-async function followInside(
-  linkPath: string,
-  rootReal: string,
-): Promise<{ real: string; stats: Stats } | 'escapes' | 'broken'> {
-  let real: string;
-  try {
-    real = await realpath(linkPath);
-  } catch {
-    return 'broken';
-  }
-  if (!isInside(real, rootReal)) return 'escapes';
-  try {
-    return { real, stats: await stat(real) };
-  } catch {
-    return 'broken';
-  }
-}
-
 /** What an item folder holds: the path of each file found (absolute, as listed) and the path to open. */
 interface Found {
   listed: string;
@@ -216,7 +162,7 @@ class LayoutSourceImpl implements LayoutSource {
     }
     this.root = path.resolve(root);
     const required = options.require ?? ['txt'];
-    if (!Array.isArray(required) || required.some((kind) => !KINDS.includes(kind))) {
+    if (!Array.isArray(required) || required.some((kind) => !MEDIA_KINDS.includes(kind))) {
       throw new ReelsetError(
         'REELSET_E_INVALID_ARGUMENT',
         `require lists files among 'txt', 'jpeg', 'mp4', got ${JSON.stringify(required)}`,
@@ -381,15 +327,14 @@ class LayoutSourceImpl implements LayoutSource {
       return new ItemProblem(code, `cannot list the item folder: ${messageOf(err)}`, err);
     }
 
-    const padded = paddedId(id);
     const candidates: Record<MediaKind, string[]> = {
-      txt: [`${name}.txt`, `${id}.txt`],
-      jpeg: [`${name}.jpeg`, `${id}.jpeg`, `${padded}_iconl.jpeg`],
-      mp4: [`${name}.mp4`, `${id}.mp4`, `${padded}_main_xl.mp4`],
+      txt: plainFileNames(name, id, 'txt'),
+      jpeg: [...plainFileNames(name, id, 'jpeg'), urlFileName(id, 'jpeg')],
+      mp4: [...plainFileNames(name, id, 'mp4'), urlFileName(id, 'mp4')],
     };
     const found: Partial<Record<MediaKind, Found>> = {};
-    for (const kind of KINDS) {
-      for (const candidate of new Set(candidates[kind])) {
+    for (const kind of MEDIA_KINDS) {
+      for (const candidate of candidates[kind]) {
         const file = files.get(candidate);
         if (file === undefined) continue;
         const listed = path.join(itemDir, candidate);
@@ -409,78 +354,26 @@ class LayoutSourceImpl implements LayoutSource {
       }
     }
 
-    const missing = KINDS.filter((kind) => this.#require.has(kind) && found[kind] === undefined);
+    const missing = MEDIA_KINDS.filter((kind) => this.#require.has(kind) && found[kind] === undefined);
     if (missing.length > 0) {
-      const names = missing.map((kind) => `${kind} (${[...new Set(candidates[kind])].join(' or ')})`);
+      const names = missing.map((kind) => `${kind} (${candidates[kind].join(' or ')})`);
       return new ItemProblem('REELSET_E_MISSING_MEDIA', `missing ${names.join(', ')}`);
     }
 
     let brief = '';
     let durationSec: number | null = null;
     if (found.txt !== undefined) {
-      const meta = await readMetadata(found.txt.openPath, id);
-      if (meta instanceof ItemProblem) return meta;
+      const meta = await readItemTxt(found.txt.openPath, id);
+      if (!meta.ok) return new ItemProblem(meta.code, meta.reason, meta.cause);
       ({ brief, durationSec } = meta);
     }
 
     const source: Sample['source'] = {};
-    for (const kind of KINDS) {
+    for (const kind of MEDIA_KINDS) {
       const file = found[kind];
       if (file !== undefined) source[kind] = file.listed;
     }
     return { id, label, labelId: labelIdValue, brief, durationSec, source };
-  }
-}
-
-/** Reads and checks an item's `.txt`: a Python dict literal of strings, never evaluated. */
-async function readMetadata(
-  file: string,
-  id: string,
-): Promise<{ brief: string; durationSec: number | null } | ItemProblem> {
-  let bytes: Buffer;
-  try {
-    const handle = await open(file, fsConstants.O_RDONLY | NO_FOLLOW);
-    try {
-      const { size } = await handle.stat();
-      if (size > MAX_TXT_BYTES) {
-        return new ItemProblem(
-          'REELSET_E_PY_LITERAL',
-          `the txt file is ${size} bytes, over the limit of ${MAX_TXT_BYTES}`,
-        );
-      }
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    return new ItemProblem('REELSET_E_BAD_ITEM', `cannot read the txt file: ${messageOf(err)}`, err);
-  }
-  let dict: Record<string, string>;
-  try {
-    dict = parsePythonDict(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    const reason = err instanceof TypeError ? 'the txt file is not valid UTF-8' : messageOf(err);
-    return new ItemProblem('REELSET_E_PY_LITERAL', reason, err);
-  }
-  try {
-    for (const key of ['mp4_id', 'mp4_txt_brief']) {
-      if (!Object.hasOwn(dict, key))
-        return new ItemProblem('REELSET_E_BAD_ITEM', `the txt file has no ${key}`);
-    }
-    const txtId = parseId(dict.mp4_id);
-    if (txtId !== id) {
-      return new ItemProblem(
-        'REELSET_E_BAD_ITEM',
-        `the txt file's mp4_id ${JSON.stringify(dict.mp4_id)} is not the folder's id ${id}`,
-      );
-    }
-    for (const key of ['mp4_download_url', 'mp4_background_image_url']) {
-      if (Object.hasOwn(dict, key)) parseHttpUrl(dict[key]);
-    }
-    const time = Object.hasOwn(dict, 'mp4_time') ? dict.mp4_time : undefined;
-    return { brief: dict.mp4_txt_brief ?? '', durationSec: time === undefined ? null : parseDuration(time) };
-  } catch (err) {
-    return new ItemProblem('REELSET_E_BAD_ITEM', `the txt file: ${messageOf(err)}`, err);
   }
 }
 

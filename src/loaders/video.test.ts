@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isReelsetError } from '../errors.js';
 import { writeBadMedia } from '../synth/badmedia.js';
-import { writeVideo } from '../synth/video.js';
+import { H264_ARGS, FFMPEG_QUIET as QUIET, writeVideo } from '../synth/video.js';
 import { runFfmpeg } from './ffmpeg.js';
 import {
   decodeVideo,
@@ -17,24 +17,19 @@ import {
 } from './video.js';
 
 const PERIOD = 1001 / 24000;
-const QUIET = ['-hide_banner', '-nostdin', '-v', 'error', '-y'];
 /** Frame N has luma 16 + 2N, flat: its index can be read back from any pixel. */
 const COUNTER = "color=c=black:s=32x32:r=24000/1001,format=yuv420p,geq=lum='16+2*N':cb=128:cr=128";
-const LOSSLESS = [
-  '-c:v',
-  'libx264',
-  '-qp',
-  '0',
-  '-preset',
-  'veryfast',
-  '-threads',
-  '1',
-  '-pix_fmt',
-  'yuv420p',
-];
+/** The synthesizer's H.264 options, lossless. */
+const LOSSLESS = [...H264_ARGS, '-qp', '0'];
 
 let dir = '';
 const clip = (name: string): string => join(dir, name);
+
+/** The RGB24 bytes of every frame of a clip through the filter `vf`, decoded by a plain ffmpeg command. */
+async function plainRgb(path: string, vf: string): Promise<Buffer> {
+  const args = ['-i', path, '-vf', vf, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+  return (await runFfmpeg([...QUIET, ...args])).stdout;
+}
 
 /** The red value of each frame of counter.mp4 at a size, decoded by a plain ffmpeg command. */
 const reds = new Map<string, number[]>();
@@ -44,20 +39,7 @@ async function indices(frames: VideoFrames): Promise<number[]> {
   const [t, h, w] = frames.shape;
   let table = reds.get(`${h}x${w}`);
   if (!table) {
-    const { stdout } = await runFfmpeg([
-      ...QUIET,
-      '-i',
-      clip('counter.mp4'),
-      '-vf',
-      `scale=${w}:${h}:flags=bilinear`,
-      '-vsync',
-      '0',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ]);
+    const stdout = await plainRgb(clip('counter.mp4'), `scale=${w}:${h}:flags=bilinear`);
     table = Array.from({ length: 96 }, (_, n) => stdout[n * h * w * 3] as number);
     expect(new Set(table).size).toBe(96);
     reds.set(`${h}x${w}`, table);
@@ -278,20 +260,10 @@ describe('decodeVideo sampling', () => {
 
   it('uniform frames are pixel-identical to decoding that frame alone', async () => {
     const frames = await decodeVideo(clip('synth.mp4'), { frames: 4 });
-    const { stdout } = await runFfmpeg([
-      ...QUIET,
-      '-i',
+    const stdout = await plainRgb(
       clip('synth.mp4'),
-      '-vf',
       String.raw`select=eq(n\,7),scale=112:112:flags=bilinear`,
-      '-vsync',
-      '0',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ]);
+    );
     // 12 frames, 4 segments of 3: centres 1, 4, 7, 10.
     expect(frames.timesSec[2]).toBeCloseTo(7 * PERIOD, 3);
     const size = 112 * 112 * 3;

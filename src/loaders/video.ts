@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { FfmpegError, ReelsetError } from '../errors.js';
+import { mulberry32 } from './dataset/random.js';
 import { runFfmpeg, runFfprobe } from './ffmpeg.js';
 import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } from './pixels.js';
 
@@ -329,14 +330,7 @@ function seededRandom(seed: number, key: string): () => number {
   let h = 0x811c9dc5;
   const text = `${seed}:${key}`;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  let a = h;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(h);
 }
 
 /**

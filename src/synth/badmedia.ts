@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { runFfmpeg } from '../loaders/ffmpeg.js';
 import { COVER_HEIGHT, COVER_WIDTH, coverPixels } from './cover.js';
-import { FRAME_RATE, videoFilter } from './video.js';
+import { BITEXACT_ARGS, FFMPEG_QUIET, FRAME_RATE, H264_ARGS, lavfiInput, videoFilter } from './video.js';
 
 /**
  * A kind of bad media file:
@@ -67,10 +67,6 @@ export interface BadMediaFile {
   kind: BadMediaKind;
   path: string;
 }
-
-const H264 = ['-an', '-c:v', 'libx264', '-preset', 'veryfast', '-threads', '1', '-pix_fmt', 'yuv420p'];
-const QUIET = ['-hide_banner', '-nostdin', '-v', 'error', '-y'];
-const EXACT = ['-map_metadata', '-1', '-fflags', '+bitexact'];
 
 /**
  * A valid baseline JPEG of `width` x `height` mid-grey pixels, built by hand: one component, a quantization
@@ -136,7 +132,8 @@ export async function writeBadMedia(
   const out: BadMediaFile[] = [];
   for (const kind of options.kinds ?? BAD_MEDIA_KINDS) {
     const path = join(root, `${kind}.${kind === 'png-as-jpeg' || kind === 'huge-jpeg' ? 'jpeg' : 'mp4'}`);
-    const lavfi = ['-f', 'lavfi', '-i', videoFilter(labelId, seed)];
+    const lavfi = lavfiInput(videoFilter(labelId, seed));
+    const beep = lavfiInput('sine=frequency=440:duration=1');
     switch (kind) {
       case 'png-as-jpeg':
         await sharp(coverPixels(labelId, seed), {
@@ -152,28 +149,15 @@ export async function writeBadMedia(
         await writeFile(path, 'This is not a video, just text named .mp4\n', 'utf8');
         break;
       case 'mp4-no-video':
-        await runFfmpeg([
-          ...QUIET,
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=frequency=440:duration=1',
-          '-c:a',
-          'aac',
-          ...EXACT,
-          path,
-        ]);
+        await runFfmpeg([...FFMPEG_QUIET, ...beep, '-c:a', 'aac', ...BITEXACT_ARGS, path]);
         break;
       case 'audio-only':
         await runFfmpeg([
-          ...QUIET,
-          '-f',
-          'lavfi',
-          '-i',
-          'sine=frequency=440:duration=1',
+          ...FFMPEG_QUIET,
+          ...beep,
           '-c:a',
           'libmp3lame',
-          ...EXACT,
+          ...BITEXACT_ARGS,
           '-f',
           'mp3',
           path,
@@ -182,7 +166,7 @@ export async function writeBadMedia(
       case 'vfr':
         // Irregular timestamps (about N * 1.5 frame periods), kept as they are by -vsync vfr.
         await runFfmpeg([
-          ...QUIET,
+          ...FFMPEG_QUIET,
           ...lavfi,
           '-vf',
           `setpts='(N+floor(N/2))/(${FRAME_RATE})/TB'`,
@@ -190,23 +174,31 @@ export async function writeBadMedia(
           'vfr',
           '-frames:v',
           '24',
-          ...H264,
-          ...EXACT,
+          ...H264_ARGS,
+          ...BITEXACT_ARGS,
           path,
         ]);
         break;
       case 'rotated': {
         // Encoding drops a `rotate` tag, so encode first, then set it while copying the stream.
         const plain = `${path}.plain.mp4`;
-        await runFfmpeg([...QUIET, ...lavfi, '-frames:v', '24', ...H264, ...EXACT, plain]);
+        await runFfmpeg([
+          ...FFMPEG_QUIET,
+          ...lavfi,
+          '-frames:v',
+          '24',
+          ...H264_ARGS,
+          ...BITEXACT_ARGS,
+          plain,
+        ]);
         try {
           await runFfmpeg([
-            ...QUIET,
+            ...FFMPEG_QUIET,
             '-i',
             plain,
             '-c',
             'copy',
-            ...EXACT,
+            ...BITEXACT_ARGS,
             '-metadata:s:v:0',
             'rotate=90',
             path,
@@ -217,7 +209,7 @@ export async function writeBadMedia(
         break;
       }
       case 'one-frame':
-        await runFfmpeg([...QUIET, ...lavfi, '-frames:v', '1', ...H264, ...EXACT, path]);
+        await runFfmpeg([...FFMPEG_QUIET, ...lavfi, '-frames:v', '1', ...H264_ARGS, ...BITEXACT_ARGS, path]);
         break;
     }
     out.push({ kind, path });

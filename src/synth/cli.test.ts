@@ -3,7 +3,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/helpers.js';
 import { registerSynth } from '../cli/synth.js';
 import { isReelsetError } from '../errors.js';
 
@@ -27,31 +28,19 @@ function program(): Command {
 describe('reelset synth', () => {
   it('writes the data set and prints a one-line summary', async () => {
     const dir = join(tmp, 'ok');
-    const lines: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      await program().parseAsync(
-        [
-          'synth',
-          dir,
-          '--labels',
-          'Beach',
-          'Green Screen',
-          '--per-label',
-          '1',
-          '--seconds',
-          '0.2',
-          '--seed',
-          '3',
-        ],
-        { from: 'user' },
-      );
-    } finally {
-      write.mockRestore();
-    }
+    const lines = await runCli(registerSynth, [
+      'synth',
+      dir,
+      '--labels',
+      'Beach',
+      'Green Screen',
+      '--per-label',
+      '1',
+      '--seconds',
+      '0.2',
+      '--seed',
+      '3',
+    ]);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^synth: 2 items \(0 bad\) in 2 labels, \d+\.\d s -> .*ok\n$/);
     expect((await readdir(dir)).sort()).toEqual(['Beach', 'Green Screen', 'multimodal_data_info.json']);

@@ -7,8 +7,9 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReelsetError } from '../errors.js';
-import { formatDuration, originalCoverUrl, originalMp4Url, paddedId } from '../loaders/fields.js';
+import { formatDuration } from '../loaders/fields.js';
 import { LABELS, labelId } from '../loaders/labels.js';
+import { originalCoverUrl, originalMp4Url, urlFileName } from '../loaders/naming.js';
 import { itemTxtEntries, pyDictLiteral, pyRepr } from '../loaders/pyrepr.js';
 import { BAD_KINDS, type BadKind, malformedTxt, missingFile, truncateJpeg } from './bad.js';
 import { coverJpeg } from './cover.js';
@@ -254,11 +255,10 @@ function makePlans(root: string, labels: readonly string[], o: Required<SynthOpt
       mediaLabelId: lid,
     };
     if (bad) item.bad = bad;
-    const id9 = paddedId(id);
     return {
       item,
-      jpegName: naming === 'downloaded' ? `${id9}_iconl.jpeg` : `${id}.jpeg`,
-      mp4Name: naming === 'downloaded' ? `${id9}_main_xl.mp4` : `${id}.mp4`,
+      jpegName: naming === 'downloaded' ? urlFileName(id, 'jpeg') : `${id}.jpeg`,
+      mp4Name: naming === 'downloaded' ? urlFileName(id, 'mp4') : `${id}.mp4`,
     };
   };
   for (const label of labels) for (let k = 0; k < o.perLabel; k++) plans.push(make(label));

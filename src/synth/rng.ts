@@ -1,4 +1,5 @@
 /** @module rng — a small seeded pseudo-random generator (mulberry32) and seed mixing, for the synthesizer. */
+import { fmix32, mulberry32 } from '../loaders/dataset/random.js';
 
 /**
  * A deterministic pseudo-random generator: the same seed always yields the same sequence.
@@ -43,12 +44,7 @@ export function mixSeed(...parts: ReadonlyArray<number | string>): number {
     h ^= 0x7c;
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /**
@@ -61,14 +57,7 @@ export function mixSeed(...parts: ReadonlyArray<number | string>): number {
  * ```
  */
 export function createRng(seed: number): Rng {
-  let state = mixSeed(seed);
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(mixSeed(seed));
   const int = (n: number): number => Math.floor(next() * n);
   return {
     next,

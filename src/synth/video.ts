@@ -146,6 +146,70 @@ export function frameCount(seconds: number): number {
 }
 
 /**
+ * ffmpeg's quiet, non-interactive preamble: no banner, no stdin, errors only, overwrite the output.
+ *
+ * @example
+ * ```ts
+ * await runFfmpeg([...FFMPEG_QUIET, '-i', 'in.mp4', '-c', 'copy', 'out.mp4']);
+ * ```
+ */
+export const FFMPEG_QUIET: readonly string[] = Object.freeze([
+  '-hide_banner',
+  '-nostdin',
+  '-v',
+  'error',
+  '-y',
+]);
+
+/**
+ * Video-only H.264 output options: libx264 `veryfast`, one thread (so the bytes are reproducible), yuv420p,
+ * no audio.
+ *
+ * @example
+ * ```ts
+ * await runFfmpeg([...FFMPEG_QUIET, ...lavfiInput('testsrc2=s=64x36'), '-frames:v', '24', ...H264_ARGS, 'out.mp4']);
+ * ```
+ */
+export const H264_ARGS: readonly string[] = Object.freeze([
+  '-an',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-threads',
+  '1',
+  '-pix_fmt',
+  'yuv420p',
+]);
+
+/**
+ * Bit-exact container options: no metadata, version strings or dates.
+ *
+ * @example
+ * ```ts
+ * await runFfmpeg([...FFMPEG_QUIET, '-i', 'in.mp4', '-c', 'copy', ...BITEXACT_ARGS, 'out.mp4']);
+ * ```
+ */
+export const BITEXACT_ARGS: readonly string[] = Object.freeze([
+  '-map_metadata',
+  '-1',
+  '-fflags',
+  '+bitexact',
+]);
+
+/**
+ * The ffmpeg input options of a lavfi filter graph (a synthetic source).
+ *
+ * @example
+ * ```ts
+ * lavfiInput('sine=frequency=440:duration=1'); // ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1']
+ * ```
+ */
+export function lavfiInput(graph: string): string[] {
+  return ['-f', 'lavfi', '-i', graph];
+}
+
+/**
  * The ffmpeg arguments that encode a clip: H.264 (libx264 `veryfast`, High profile, default keyint 250 so
  * GOPs are long like the real data), one thread (so the bytes are reproducible), yuv420p, no audio,
  * `+faststart`, bit-exact container (no version strings or dates).
@@ -157,32 +221,14 @@ export function frameCount(seconds: number): number {
  */
 export function videoArgs(labelId: number, seed: number, seconds: number, outPath: string): string[] {
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    videoFilter(labelId, seed),
+    ...FFMPEG_QUIET,
+    ...lavfiInput(videoFilter(labelId, seed)),
     '-frames:v',
     String(frameCount(seconds)),
-    '-an',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-threads',
-    '1',
+    ...H264_ARGS,
     '-g',
     '250',
-    '-pix_fmt',
-    'yuv420p',
-    '-map_metadata',
-    '-1',
-    '-fflags',
-    '+bitexact',
+    ...BITEXACT_ARGS,
     '-movflags',
     '+faststart',
     outPath,

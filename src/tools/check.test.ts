@@ -2,8 +2,8 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, toolsDataset } from '../../test/helpers.js';
 import { registerCheck } from '../cli/check.js';
 import { isReelsetError } from '../errors.js';
 import { paddedId } from '../loaders/fields.js';
@@ -27,14 +27,7 @@ const EXPECTED: Record<BadKind, { kind: string; code: string }> = {
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'reelset-check-'));
-  report = await synthesize(join(tmp, 'ds'), {
-    labels: ['Beach', 'Sea', 'City', 'Green Screen'],
-    perLabel: 3,
-    seconds: 0.3,
-    seed: 9,
-    bad: true,
-    concurrency: 2,
-  });
+  report = await toolsDataset(join(tmp, 'ds'));
 });
 
 const exitCode = process.exitCode;
@@ -68,20 +61,7 @@ function expectedKeys(items: readonly SynthItem[]): string[] {
 }
 
 async function run(args: string[]): Promise<string> {
-  const program = new Command('reelset').exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerCheck(program);
-  const chunks: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    write.mockRestore();
-  }
-  return chunks.join('');
+  return (await runCli(registerCheck, args)).join('');
 }
 
 describe('checkDataset', () => {

@@ -4,7 +4,7 @@
  */
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { isReelsetError, ReelsetError, type ReelsetErrorCode } from '../errors.js';
+import { isReelsetError, type ReelsetErrorCode } from '../errors.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from '../loaders/image.js';
 import { readItemTxt } from '../loaders/itemfs.js';
 import { MEDIA_KINDS, urlFileName } from '../loaders/naming.js';
@@ -16,7 +16,7 @@ import {
   listItemEntries,
   type ProblemKind,
 } from './listing.js';
-import { forEachLimit } from './pool.js';
+import { checkWhole, forEachLimit } from './pool.js';
 
 /**
  * One problem found by {@link checkDataset}: one line of the JSONL report.
@@ -175,13 +175,7 @@ async function renameNoReplace(from: string, to: string): Promise<boolean> {
  * ```
  */
 export async function checkDataset(root: string, options: CheckOptions = {}): Promise<CheckSummary> {
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new ReelsetError(
-      'REELSET_E_INVALID_ARGUMENT',
-      `concurrency must be a whole number from 1 to 256, got ${concurrency}`,
-    );
-  }
+  const concurrency = checkWhole('concurrency', options.concurrency ?? 4, 1, 256);
   const limitInputPixels = options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   const probeTimeoutMs = options.probeTimeoutMs ?? 30_000;
   const resolved = path.resolve(root);

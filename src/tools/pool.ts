@@ -1,4 +1,27 @@
-/** @module pool — runs an async function over an async iterable with at most N calls at once. */
+/**
+ * @module pool — runs an async function over an async iterable with at most N calls at once, and checks
+ * the tools' whole-number options (such as that N).
+ */
+import { ReelsetError } from '../errors.js';
+
+/**
+ * Checks a whole-number option of a tool: a safe integer from `min` to `max`. Returns it.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` otherwise.
+ * @example
+ * ```ts
+ * const concurrency = checkWhole('concurrency', options.concurrency ?? 4, 1, 64);
+ * ```
+ */
+export function checkWhole(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ReelsetError(
+      'REELSET_E_INVALID_ARGUMENT',
+      `${name} must be a whole number from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return value;
+}
 
 /**
  * Calls `fn` for each element of `source`, at most `limit` calls at a time, pulling elements only as

@@ -2,12 +2,12 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, toolsDataset } from '../../test/helpers.js';
 import { registerPreview } from '../cli/preview.js';
 import { isReelsetError } from '../errors.js';
-import { type SynthReport, synthesize } from '../synth/index.js';
+import type { SynthReport } from '../synth/index.js';
 import { previewSheet, sheetGeometry } from './preview.js';
 
 let tmp: string;
@@ -16,14 +16,7 @@ let report: SynthReport;
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'reelset-preview-'));
   // Beach gets 3 good items, the truncated cover and the missing .txt (bad kinds 0 and 4).
-  report = await synthesize(join(tmp, 'ds'), {
-    labels: ['Beach', 'Sea', 'City', 'Green Screen'],
-    perLabel: 3,
-    seconds: 0.5,
-    seed: 9,
-    bad: true,
-    concurrency: 2,
-  });
+  report = await toolsDataset(join(tmp, 'ds'), { seconds: 0.5 });
 });
 
 afterAll(async () => {
@@ -95,22 +88,17 @@ describe('previewSheet', () => {
 
 describe('reelset preview', () => {
   it('writes the sheet and prints its path, size and counts', async () => {
-    const program = new Command('reelset').exitOverride();
-    program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    registerPreview(program);
     const out = join(tmp, 'cli.jpg');
-    const chunks: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      chunks.push(String(chunk));
-      return true;
-    });
-    try {
-      await program.parseAsync(['preview', report.root, '--label', 'Beach', '--out', out, '--limit', '2'], {
-        from: 'user',
-      });
-    } finally {
-      write.mockRestore();
-    }
+    const chunks = await runCli(registerPreview, [
+      'preview',
+      report.root,
+      '--label',
+      'Beach',
+      '--out',
+      out,
+      '--limit',
+      '2',
+    ]);
     const g = sheetGeometry(2, 6, 0);
     expect(chunks.join('')).toBe(`preview: 2 items -> ${out} (${g.width}x${g.height} jpeg)\n`);
     expect((await sharp(out).metadata()).width).toBe(g.width);

@@ -11,6 +11,7 @@ import { readItemTxt } from '../loaders/itemfs.js';
 import { labelId } from '../loaders/labels.js';
 import { decodeVideo } from '../loaders/video.js';
 import { describeItem, listItemEntries } from './listing.js';
+import { checkWhole } from './pool.js';
 import { escapeXml, wrapText } from './svg.js';
 
 /**
@@ -188,16 +189,6 @@ function formatOf(out: string): 'jpeg' | 'png' {
     'REELSET_E_INVALID_ARGUMENT',
     `out must end in .jpg, .jpeg or .png, got ${JSON.stringify(out)}`,
   );
-}
-
-function checkWhole(name: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ReelsetError(
-      'REELSET_E_INVALID_ARGUMENT',
-      `${name} must be a whole number from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return value;
 }
 
 function reasonOf(err: unknown): string {

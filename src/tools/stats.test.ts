@@ -2,15 +2,15 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, toolsDataset } from '../../test/helpers.js';
 import { registerStats } from '../cli/stats.js';
 import { isReelsetError } from '../errors.js';
 import { parseDuration } from '../loaders/fields.js';
 import { LABELS } from '../loaders/labels.js';
 import { layoutSource } from '../loaders/layout.js';
-import { type SynthReport, synthesize } from '../synth/index.js';
+import type { SynthReport } from '../synth/index.js';
 import { computeStats, type DatasetStats } from './stats.js';
 import { plotStats } from './statsplot.js';
 
@@ -21,14 +21,7 @@ let catalogStats: DatasetStats;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'reelset-stats-'));
-  report = await synthesize(join(tmp, 'ds'), {
-    labels: ['Beach', 'Sea', 'City', 'Green Screen'],
-    perLabel: 3,
-    seconds: 0.3,
-    seed: 9,
-    bad: true,
-    concurrency: 2,
-  });
+  report = await toolsDataset(join(tmp, 'ds'));
   rootStats = await computeStats(report.root);
   catalogStats = await computeStats(report.catalogPath);
 });
@@ -38,20 +31,7 @@ afterAll(async () => {
 });
 
 async function capture(args: string[]): Promise<string> {
-  const program = new Command('reelset').exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerStats(program);
-  const chunks: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    write.mockRestore();
-  }
-  return chunks.join('');
+  return (await runCli(registerStats, args)).join('');
 }
 
 const BAD_TXT = new Set(['missing-txt', 'txt-not-dict', 'txt-unterminated', 'id-mismatch']);

@@ -11,7 +11,7 @@ import { LABELS } from '../loaders/labels.js';
 import type { MediaKind } from '../loaders/layout.js';
 import { MEDIA_KINDS } from '../loaders/naming.js';
 import { describeItem, listItemEntries } from './listing.js';
-import { forEachLimit } from './pool.js';
+import { checkWhole, forEachLimit } from './pool.js';
 
 /**
  * One label's line of {@link DatasetStats}: how many items (catalog lines, or item folders) it has, and
@@ -340,13 +340,7 @@ async function layoutStats(root: string, concurrency: number): Promise<DatasetSt
  * ```
  */
 export async function computeStats(input: string, options: StatsOptions = {}): Promise<DatasetStats> {
-  const concurrency = options.concurrency ?? 16;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1024) {
-    throw new ReelsetError(
-      'REELSET_E_INVALID_ARGUMENT',
-      `concurrency must be a whole number from 1 to 1024, got ${concurrency}`,
-    );
-  }
+  const concurrency = checkWhole('concurrency', options.concurrency ?? 16, 1, 1024);
   const resolved = path.resolve(input);
   let isDir: boolean;
   try {

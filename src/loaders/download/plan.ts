@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { ReelsetError } from '../../errors.js';
 import type { CatalogEntry } from '../catalog.js';
-import { paddedId } from '../fields.js';
 import { isLabel } from '../labels.js';
 import type { MediaKind } from '../layout.js';
+import { MEDIA_KINDS, urlFileName } from '../naming.js';
 import { itemTxt } from '../pyrepr.js';
 import { hash53 } from './util.js';
 
@@ -94,7 +94,6 @@ export interface PlanReject {
 }
 
 /** The three kinds, in the order they are planned. */
-export const ALL_KINDS: readonly MediaKind[] = Object.freeze(['txt', 'jpeg', 'mp4']);
 const ID = /^[0-9]{1,12}$/;
 
 /**
@@ -153,7 +152,7 @@ export function planItem(out: string, entry: CatalogEntry): PlanItem | PlanRejec
 export function itemJobs(out: string, item: PlanItem, kinds: readonly MediaKind[]): DownloadJob[] {
   const { entry } = item;
   const jobs: DownloadJob[] = [];
-  for (const kind of ALL_KINDS) {
+  for (const kind of MEDIA_KINDS) {
     if (!kinds.includes(kind)) continue;
     const name = `${entry.id}.${kind}`;
     const job: DownloadJob = {
@@ -166,8 +165,7 @@ export function itemJobs(out: string, item: PlanItem, kinds: readonly MediaKind[
     if (kind === 'txt') job.text = itemTxt(entry);
     else {
       job.url = kind === 'mp4' ? entry.mp4Url : entry.coverUrl;
-      const urlName = `${paddedId(entry.id)}_${kind === 'mp4' ? 'main_xl.mp4' : 'iconl.jpeg'}`;
-      job.altPaths.push(insideOrThrow(out, path.join(item.folder, urlName)));
+      job.altPaths.push(insideOrThrow(out, path.join(item.folder, urlFileName(entry.id, kind))));
     }
     jobs.push(job);
   }
@@ -226,7 +224,7 @@ export function checkFilters(filters: PlanFilters): void {
   }
   for (const id of filters.ids ?? []) if (!ID.test(id)) bad(`ids must be digits, got ${JSON.stringify(id)}`);
   for (const kind of filters.kinds ?? []) {
-    if (!ALL_KINDS.includes(kind)) bad(`kinds must be txt, jpeg or mp4, got ${JSON.stringify(kind)}`);
+    if (!MEDIA_KINDS.includes(kind)) bad(`kinds must be txt, jpeg or mp4, got ${JSON.stringify(kind)}`);
   }
   const { maxPerLabel, sample, seed } = filters;
   if (maxPerLabel !== undefined && (!Number.isSafeInteger(maxPerLabel) || maxPerLabel < 1)) {
