@@ -200,7 +200,7 @@ describe('download under faults', () => {
     for (;;) {
       const files = await walk(out).catch(() => []);
       const finals = files.filter((f) => /\.(mp4|jpeg)$/.test(f)).length;
-      const parts = files.filter((f) => f.endsWith('.part')).length;
+      const parts = files.filter((f) => /\.(mp4|jpeg)\.part$/.test(f)).length;
       if ((finals >= 6 && parts >= 2) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 15));
     }
@@ -252,6 +252,55 @@ describe('download under faults', () => {
     expect(await expectIdentical(out, entries)).toBe(48);
     expect((await walk(out)).filter((f) => f.includes('.part'))).toEqual([]);
   });
+});
+
+it('reelset download stops cleanly on SIGINT (exit 130, partials kept) and a rerun completes', async () => {
+  const entries = await makeItems('sigint', 12, [200_000, 300_000]);
+  const catalog = join(tmp, 'sigint.jsonl');
+  await writeFile(catalog, catalogText(entries));
+  const out = await outDir();
+  server.options = { root: media, slowAll: true, trickle: { bytes: 2048, everyMs: 10 } };
+  const cli = (): ChildProcess =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(here, '../src/cli/main.ts'),
+        'download',
+        catalog,
+        '--out',
+        out,
+        '--concurrency',
+        '4',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  const child = cli();
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 40_000;
+  while (
+    (await walk(out).catch(() => [])).filter((f) => /\.(mp4|jpeg)\.part$/.test(f)).length < 2 &&
+    Date.now() < deadline
+  ) {
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(stderr).toMatch(/interrupt|abort|stopp/i);
+  const parts = (await walk(out)).filter((f) => /\.(mp4|jpeg)\.part$/.test(f));
+  expect(parts.length).toBeGreaterThanOrEqual(1);
+
+  server.options = { root: media };
+  const rerun = cli();
+  const code = await new Promise<number | null>((resolve) => rerun.on('close', (c) => resolve(c)));
+  expect(code).toBe(0);
+  expect(await expectIdentical(out, entries)).toBe(24);
+  expect((await walk(out)).filter((f) => f.includes('.part'))).toEqual([]);
 });
 
 function runChild(
