@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { collateBatches } from '../adapters/collate.js';
 import { openDataset } from '../loaders/layout.js';
 import type { Skip } from '../loaders/sample.js';
 import { synthesize } from '../synth/index.js';
@@ -53,6 +54,30 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
     }
     log('\nRecorded skips (nothing is dropped silently):');
     for (const skip of skips) log(`  ${skip.code.padEnd(24)} ${skip.reason}`);
+
+    const decodeSkips: Skip[] = [];
+    const decoded = openDataset(root, {
+      text: true,
+      image: { height: 64, width: 64 },
+      video: { frames: 4, height: 64, width: 64 },
+      onSkip: (skip) => decodeSkips.push(skip),
+    });
+    log(`\nDecoded (${decoded.summary()}):`);
+    for await (const s of decoded.take(3)) {
+      const times = s.video.timesSec.map((t) => t.toFixed(2)).join(', ');
+      log(
+        `  ${s.id.padStart(9)}  tokens [${[...s.tokens.subarray(0, 6)].join(', ')}, ...]  cover ${s.image.shape.join('x')}  frames ${s.video.shape.join('x')} at ${times} s`,
+      );
+    }
+    for await (const batch of collateBatches(decoded, { batchSize: 4 }).take(1)) {
+      const shapes = (['tokens', 'image', 'video'] as const).map(
+        (name) => `${name} [${batch[name]?.shape.join(', ')}]`,
+      );
+      log(`  a collated batch: ${shapes.join(', ')}, labels [${[...batch.labels].join(', ')}]`);
+    }
+    log(
+      `  samples that failed to decode were recorded too: ${[...new Set(decodeSkips.map((s) => s.code))].join(', ')}`,
+    );
 
     const pipeline = dataset.shuffle({ seed: 1, bufferSize: 16 }).batch(4);
     log(`\nPipeline: ${pipeline.summary()}`);
