@@ -8,7 +8,14 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { FfmpegError, ReelsetError } from '../errors.js';
 
-/** Which executable: ffmpeg (decode, encode) or ffprobe (metadata). */
+/**
+ * Which executable: ffmpeg (decode, encode) or ffprobe (metadata).
+ *
+ * @example
+ * ```ts
+ * const tool: FfmpegTool = 'ffprobe';
+ * ```
+ */
 export type FfmpegTool = 'ffmpeg' | 'ffprobe';
 
 /**

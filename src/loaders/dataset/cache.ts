@@ -42,7 +42,14 @@ export interface CacheManifest {
 /** The manifest's file name inside the cache folder. */
 const MANIFEST = 'manifest.json';
 
-/** Default size of a chunk file. */
+/**
+ * Default size of a chunk file of a disk cache (16 MiB).
+ *
+ * @example
+ * ```ts
+ * dataset.cache({ dir: 'cache', chunkBytes: DEFAULT_CHUNK_BYTES / 4 });
+ * ```
+ */
 export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 
 function cacheError(message: string, cause?: unknown): ReelsetError {

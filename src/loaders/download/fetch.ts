@@ -11,7 +11,14 @@ import { ReelsetError, type ReelsetErrorCode } from '../../errors.js';
 import type { DownloadJob } from './plan.js';
 import { abortError, backoffMs, retryAfterMs, sleep, type TokenBucket } from './util.js';
 
-/** At most this many redirects are followed for one request. */
+/**
+ * At most this many redirects are followed for one request.
+ *
+ * @example
+ * ```ts
+ * if (hops > MAX_REDIRECTS) throw new Error('too many redirects');
+ * ```
+ */
 export const MAX_REDIRECTS = 5;
 
 /**
@@ -70,7 +77,14 @@ export interface FetchDone {
   sha256?: string | undefined;
 }
 
-/** A failure with how many attempts it took. */
+/**
+ * A failure with how many attempts it took.
+ *
+ * @example
+ * ```ts
+ * try { await fetchJob(job, ctx); } catch (err) { if (err instanceof FetchError) console.log(err.attempts); }
+ * ```
+ */
 export class FetchError extends Error {
   constructor(
     readonly error: Error,
@@ -162,7 +176,15 @@ async function writeSmall(file: string, data: string | Uint8Array, sync: boolean
   }
 }
 
-/** True when a final name (or one of its alternatives) exists as a file: the file is complete. */
+/**
+ * True when a final name (or one of its alternatives) exists as a file: the file is complete, since a final
+ * name only ever appears by the rename of a verified `.part`.
+ *
+ * @example
+ * ```ts
+ * if (await isComplete(job)) return; // nothing to fetch
+ * ```
+ */
 export async function isComplete(job: DownloadJob): Promise<boolean> {
   for (const file of [job.path, ...job.altPaths]) {
     try {
