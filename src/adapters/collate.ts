@@ -267,29 +267,22 @@ export function collate(samples: readonly Sample[], options: CollateOptions = {}
     batch.tokens = { data, shape: [b, l] };
     batch.masks.tokens = mask;
   }
-  const image = stack(
-    'image',
-    samples.map((s) => s.image),
-    3,
-    from,
-    to,
-    ids,
-  );
-  if (image !== undefined) {
-    batch.image = image.column;
-    batch.masks.image = image.mask;
-  }
-  const video = stack(
-    'video',
-    samples.map((s) => s.video),
-    4,
-    from,
-    to,
-    ids,
-  );
-  if (video !== undefined) {
-    batch.video = video.column;
-    batch.masks.video = video.mask;
+  for (const [name, rank] of [
+    ['image', 3],
+    ['video', 4],
+  ] as const) {
+    const stacked = stack(
+      name,
+      samples.map((s) => s[name]),
+      rank,
+      from,
+      to,
+      ids,
+    );
+    if (stacked !== undefined) {
+      batch[name] = stacked.column;
+      batch.masks[name] = stacked.mask;
+    }
   }
   return batch;
 }
