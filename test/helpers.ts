@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { vi } from 'vitest';
+import { isReelsetError } from '../src/errors.js';
 import { type SynthOptions, type SynthReport, synthesize } from '../src/synth/index.js';
 
 /**
@@ -91,4 +92,22 @@ export async function runCli(
     write.mockRestore();
   }
   return chunks;
+}
+
+/**
+ * The `code` of the error `fn` throws: a ReelsetError's code, `'other'` for any other error, undefined
+ * when nothing is thrown.
+ *
+ * @example
+ * ```ts
+ * expect(thrownCode(() => labelId('Cats'))).toBe('REELSET_E_UNKNOWN_LABEL');
+ * ```
+ */
+export function thrownCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return isReelsetError(err) ? err.code : 'other';
+  }
+  return undefined;
 }

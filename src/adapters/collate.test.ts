@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_DECODE, smallSet } from '../../test/adapters-helpers.js';
-import { isReelsetError } from '../errors.js';
+import { thrownCode as code } from '../../test/helpers.js';
 import { Dataset } from '../loaders/dataset.js';
 import { openDataset } from '../loaders/layout.js';
 import type { Sample } from '../loaders/sample.js';
@@ -12,15 +12,6 @@ function sample(id: string, extra: Partial<Sample> = {}): Sample {
 
 function hwc(h: number, w: number, c: number, start: number): Uint8Array {
   return Uint8Array.from({ length: h * w * c }, (_, i) => (start + i) % 251);
-}
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isReelsetError(err) ? err.code : 'other';
-  }
-  return undefined;
 }
 
 describe('collate (hand-made samples)', () => {

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/helpers.js';
 import { doctorReport, formatDoctor, registerDoctor } from './doctor.js';
 
 describe('reelset doctor', () => {
@@ -23,18 +23,7 @@ describe('reelset doctor', () => {
   });
 
   it('prints JSON with --json', async () => {
-    const program = new Command('reelset').exitOverride();
-    registerDoctor(program);
-    const chunks: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      chunks.push(String(chunk));
-      return true;
-    });
-    try {
-      await program.parseAsync(['node', 'reelset', 'doctor', '--json']);
-    } finally {
-      spy.mockRestore();
-    }
+    const chunks = await runCli(registerDoctor, ['doctor', '--json']);
     const parsed = JSON.parse(chunks.join('')) as {
       onnxruntime: { backends: unknown[] };
       tfjs: { chosen: unknown };

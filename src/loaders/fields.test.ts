@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isReelsetError } from '../errors.js';
+import { thrownCode as codeOf } from '../../test/helpers.js';
 import { formatDuration, paddedId, parseDuration, parseHttpUrl, parseId } from './fields.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isReelsetError(err) ? err.code : 'foreign';
-  }
-  return undefined;
-}
 
 describe('field checks', () => {
   it('parses ids and strips zero padding', () => {
