@@ -1,13 +1,15 @@
 /**
  * @module image.bench — the cover pipeline: decode + resize to 224x224 + float32 normalize over synthesized
- * 480x270 covers, reelset (decode stage, pool) against Pillow + numpy and against a bare sharp loop.
+ * 480x270 covers, reelset (decode stage, pool) against Pillow + numpy, against a bare sharp loop and against
+ * a bare loop of its own engine (@napi-rs/image), which measures what the pipeline adds.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { FastResizeFilter, ResizeFit, Transformer } from '@napi-rs/image';
 import sharp from 'sharp';
 import { Dataset } from '../src/loaders/dataset.js';
-import { decodeSamples } from '../src/loaders/decode.js';
+import { COVERS_PER_CORE, decodeSamples } from '../src/loaders/decode.js';
 import type { Sample } from '../src/loaders/sample.js';
 import { coverJpeg } from '../src/synth/cover.js';
 import {
@@ -23,6 +25,8 @@ import {
 
 const COVERS = 200;
 const RUNS = 5;
+/** Rounds of RUNS passes each way against Pillow, alternating (the machine's load drifts). */
+const PILLOW_ROUNDS = 3;
 const SIZE = 224;
 /** Debian's python3 (python3-pil, python3-numpy), not a pyenv shim without PIL. */
 const PYTHON = '/usr/bin/python3';
@@ -50,10 +54,11 @@ print(json.dumps({'runs': runs}))
 
 const IMAGE = { height: SIZE, width: SIZE, fit: 'fill', dtype: 'float32', normalize: 'unit' } as const;
 
-async function reelsetOnce(samples: Sample[], concurrency: number): Promise<number> {
+/** One pass of the decode stage with its default concurrency. */
+async function reelsetOnce(samples: Sample[]): Promise<number> {
   const start = now();
   let total = 0;
-  for await (const s of decodeSamples(Dataset.from(samples), { image: IMAGE, concurrency })) {
+  for await (const s of decodeSamples(Dataset.from(samples), { image: IMAGE })) {
     total += s.image.data[0] as number;
   }
   if (!(total > 0)) throw new Error('reelset decoded nothing');
@@ -72,12 +77,31 @@ async function bareOne(path: string): Promise<number> {
   return out[0] as number;
 }
 
-async function bareOnce(paths: string[], concurrency: number): Promise<number> {
+/** The same work with @napi-rs/image and nothing else: read, decode + resize (bilinear, fill), to float32 / 255. */
+async function engineOne(path: string): Promise<number> {
+  const rgba = await new Transformer(await readFile(path))
+    .fastResize({ width: SIZE, height: SIZE, filter: FastResizeFilter.Bilinear, fit: ResizeFit.Fill })
+    .rawPixels();
+  const out = new Float32Array((rgba.length / 4) * 3);
+  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+    out[q] = (rgba[p] as number) / 255;
+    out[q + 1] = (rgba[p + 1] as number) / 255;
+    out[q + 2] = (rgba[p + 2] as number) / 255;
+  }
+  return out[0] as number;
+}
+
+/** Runs `one` over the paths, `concurrency` at a time; the seconds taken. */
+async function loopOnce(
+  one: (path: string) => Promise<number>,
+  paths: string[],
+  concurrency: number,
+): Promise<number> {
   const start = now();
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < paths.length) await bareOne(paths[next++] as string);
+      while (next < paths.length) await one(paths[next++] as string);
     }),
   );
   return secondsSince(start);
@@ -101,45 +125,51 @@ export default async function imageBench(): Promise<BenchResult[]> {
       durationSec: null,
       source: { jpeg },
     }));
-    const concurrency = os.availableParallelism();
+    const concurrency = COVERS_PER_CORE * os.availableParallelism();
     const rows: BenchResult[] = [];
-    const note = `${COVERS} covers 480x270 (synthesized), -> ${SIZE}x${SIZE} bilinear fill, float32 / 255; concurrency ${concurrency} (os.availableParallelism), sharp.concurrency ${sharp.concurrency()}; median of ${RUNS} alternating runs after a warm-up, timed inside each process`;
+    const note = `${COVERS} covers 480x270 (synthesized), -> ${SIZE}x${SIZE} bilinear fill, float32 / 255; ${concurrency} covers in flight (the decode stage's default: ${COVERS_PER_CORE} x os.availableParallelism), libuv thread pool ${process.env.UV_THREADPOOL_SIZE ?? 4}; median of ${RUNS} alternating runs after a warm-up, timed inside each process`;
 
-    await reelsetOnce(samples, concurrency);
-    await bareOnce(paths, concurrency);
-    const vsBare = await alternate(
-      RUNS,
-      () => reelsetOnce(samples, concurrency),
-      () => bareOnce(paths, concurrency),
-    );
-    const sequentialBare = median([await bareOnce(paths, 1), await bareOnce(paths, 1)]);
-    const r = median(vsBare.a);
-    const b = median(vsBare.b);
-    rows.push(
-      result({
-        name: `cover: ${COVERS} decode+resize ${SIZE}² float32, vs bare sharp`,
-        reelset: COVERS / r,
-        peer: COVERS / b,
-        ratio: b / r,
-        goal: 0.9,
-        unit: 'covers/s',
-        notes: `ratio = sharp s / reelset s; the bare loop runs the same sharp calls with the same concurrency (a sequential bare loop: ${(COVERS / sequentialBare).toFixed(0)} covers/s). ${note}. reelset runs [${vsBare.a.map((x) => x.toFixed(3)).join(', ')}] s, sharp [${vsBare.b.map((x) => x.toFixed(3)).join(', ')}] s`,
-      }),
-    );
+    await reelsetOnce(samples);
+    const peers = [
+      { name: 'bare sharp', one: bareOne, what: 'the same sharp calls (libvips linear kernel)' },
+      { name: 'bare @napi-rs/image', one: engineOne, what: "reelset's own engine with nothing around it" },
+    ];
+    for (const peer of peers) {
+      await loopOnce(peer.one, paths, concurrency);
+      const vs = await alternate(
+        RUNS,
+        () => reelsetOnce(samples),
+        () => loopOnce(peer.one, paths, concurrency),
+      );
+      const sequential = median([await loopOnce(peer.one, paths, 1), await loopOnce(peer.one, paths, 1)]);
+      const r = median(vs.a);
+      const b = median(vs.b);
+      rows.push(
+        result({
+          name: `cover: ${COVERS} decode+resize ${SIZE}² float32, vs ${peer.name}`,
+          reelset: COVERS / r,
+          peer: COVERS / b,
+          ratio: b / r,
+          goal: 0.9,
+          unit: 'covers/s',
+          notes: `ratio = peer s / reelset s; the peer loop runs ${peer.what} with the same concurrency (sequentially: ${(COVERS / sequential).toFixed(0)} covers/s). ${note}. reelset runs [${vs.a.map((x) => x.toFixed(3)).join(', ')}] s, peer [${vs.b.map((x) => x.toFixed(3)).join(', ')}] s`,
+        }),
+      );
+    }
 
     if (await hasCommand(PYTHON)) {
       const py: number[] = [];
       let wall = 0;
       const pillow = await alternate(
-        1,
+        PILLOW_ROUNDS,
         async () => {
           const runs: number[] = [];
-          for (let i = 0; i < RUNS; i++) runs.push(await reelsetOnce(samples, concurrency));
+          for (let i = 0; i < RUNS; i++) runs.push(await reelsetOnce(samples));
           return runs;
         },
         async () => {
           const run = await runPeer(PYTHON, ['-c', PILLOW, ...paths]);
-          wall = run.wallSec;
+          wall += run.wallSec;
           py.push(...(JSON.parse(run.stdout) as { runs: number[] }).runs);
           return py;
         },
@@ -154,7 +184,7 @@ export default async function imageBench(): Promise<BenchResult[]> {
           ratio: theirs / mine,
           goal: 1.5,
           unit: 'covers/s',
-          notes: `ratio = python s / reelset s; Pillow ${PYTHON}: Image.open -> convert('RGB') -> resize BILINEAR -> numpy float32 / 255, one process, sequential (process wall ${wall.toFixed(2)} s for ${RUNS + 1} passes). ${note}`,
+          notes: `ratio = python s / reelset s; Pillow ${PYTHON}: Image.open -> convert('RGB') -> resize BILINEAR -> numpy float32 / 255, one process per round, sequential; ${PILLOW_ROUNDS} rounds of ${RUNS} timed passes each way (Python process wall ${wall.toFixed(2)} s in all). ${note}`,
         }),
       );
     } else {

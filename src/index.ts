@@ -50,7 +50,6 @@ export { formatDuration, paddedId, parseDuration } from './loaders/fields.js';
 export type {
   DecodedImage,
   ImageFit,
-  ImageFormat,
   ImageKernel,
   ImageOptions,
   ResolvedImageOptions,
@@ -61,8 +60,9 @@ export {
   IMAGE_DEFAULTS,
   resolveImageOptions,
   SEED_IMAGE,
-  sniffImageFormat,
 } from './loaders/image.js';
+export type { ImageFormat, ImageHeader } from './loaders/imageheader.js';
+export { readImageHeader } from './loaders/imageheader.js';
 export type { Label } from './loaders/labels.js';
 export { isLabel, LABELS, labelId, labelName } from './loaders/labels.js';
 export type { LayoutPosition, LayoutSource, MediaKind, OpenDatasetOptions } from './loaders/layout.js';

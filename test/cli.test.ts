@@ -94,8 +94,10 @@ describe('reelset --help and demo', () => {
     expect(run.stdout).toMatch(/REELSET_E_MISSING_MEDIA/);
     expect(run.stdout).toMatch(/Pipeline: Layout -> Shuffle\(seed=1, buffer=16\) -> Batch\(4\)/);
     expect(run.stdout).toMatch(/resuming gives the next batches/);
-    expect(run.stdout).toMatch(/cover 64x64x3  frames 4x64x64x3 at 0\.13, 0\.38, 0\.63, 0\.88 s/);
-    expect(run.stdout).toMatch(/a collated batch: tokens \[4, 25\], image \[4, 64, 64, 3\], video \[4, 4, 64, 64, 3\]/);
+    expect(run.stdout).toMatch(/cover 64x64x3 {2}frames 4x64x64x3 at 0\.13, 0\.38, 0\.63, 0\.88 s/);
+    expect(run.stdout).toMatch(
+      /a collated batch: tokens \[4, 25\], image \[4, 64, 64, 3\], video \[4, 4, 64, 64, 3\]/,
+    );
     expect(run.stdout).toMatch(/REELSET_E_BAD_IMAGE/);
   });
 });

@@ -90,7 +90,10 @@ export interface DecodeOptions {
   onError?: OnError;
   /** Called with each skip, as it happens. */
   onSkip?: (skip: Skip) => void;
-  /** Samples decoded at once (default `os.availableParallelism()`); the order is kept. */
+  /**
+   * Samples decoded at once; the order is kept. Default: `os.availableParallelism()` when `video` is on
+   * (a clip keeps a core busy), 4 times that otherwise (a cover spends part of its time on the main thread).
+   */
   concurrency?: number;
   /**
    * The files a sample must have. Default: those of the pipelines on (`jpeg` for image, `mp4` for video),
@@ -230,6 +233,17 @@ function textPlan(
   return { maxLength, lowercase, vocab: load };
 }
 
+/**
+ * Samples in flight per core by default when no video is decoded (the best of 1, 2, 4, 6 and 8 measured
+ * on covers: docs/benchmarks.md).
+ *
+ * @example
+ * ```ts
+ * const inFlight = COVERS_PER_CORE * os.availableParallelism(); // what decodeSamples({ image: true }) uses
+ * ```
+ */
+export const COVERS_PER_CORE = 4;
+
 function resolvePlan(
   options: DecodeOptions,
   vocabFrom: () => AsyncIterable<Sample> | Iterable<Sample>,
@@ -246,7 +260,7 @@ function resolvePlan(
     requireMp4: false,
     onError: options.onError ?? 'skip',
     onSkip: options.onSkip,
-    concurrency: integerOption('concurrency', options.concurrency ?? availableParallelism(), 1),
+    concurrency: 1, // set below, once the pipelines are known
     label: '',
   };
   if (plan.onError !== 'skip' && plan.onError !== 'throw') {
@@ -272,6 +286,11 @@ function resolvePlan(
     resolveVideoOptions(merged); // checks now, not at the first sample
     plan.video = merged;
   }
+  // A clip keeps a core busy in ffmpeg; a cover spends part of its time on the main thread (reading,
+  // converting) and the rest on libuv's pool, so more covers in flight keep every core busy.
+  const cores = availableParallelism();
+  const fallback = plan.video === undefined ? COVERS_PER_CORE * cores : cores;
+  plan.concurrency = integerOption('concurrency', options.concurrency ?? fallback, 1);
   const require = options.require;
   if (require !== undefined) {
     if (!Array.isArray(require) || require.some((kind) => !['txt', 'jpeg', 'mp4'].includes(kind))) {

@@ -1,10 +1,13 @@
 /**
- * @module image — the cover pipeline: sharp decodes a JPEG (or PNG, WebP, GIF), resizes it to (height,
- * width), drops alpha, expands grey to RGB, then {@link convertPixels} gives the array a model wants.
+ * @module image — the cover pipeline: the header is read and checked (format, size, completeness), then
+ * @napi-rs/image (Rust: zune-jpeg, png, libwebp, fast_image_resize) decodes and resizes to (height, width)
+ * off the main thread, and {@link convertPixels} gives the array a model wants.
  */
-import { open } from 'node:fs/promises';
-import sharp from 'sharp';
+import { close, fstat, open, read } from 'node:fs';
+import { promisify } from 'node:util';
+import { FastResizeFilter, ResizeFit, Transformer } from '@napi-rs/image';
 import { ReelsetError } from '../errors.js';
+import { type ImageFormat, readImageHeader } from './imageheader.js';
 import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } from './pixels.js';
 
 /**
@@ -20,25 +23,16 @@ import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } fro
 export type ImageFit = 'fill' | 'cover' | 'contain';
 
 /**
- * A resampling kernel of sharp (libvips). `'linear'` (the default) is bilinear; when shrinking, libvips
- * widens it over the shrink factor (antialiased), like Pillow's `BILINEAR`.
+ * A resampling kernel (a convolution of fast_image_resize, antialiased when shrinking, as in Pillow):
+ * `'box'`, `'linear'` (bilinear, the default, like Pillow's `BILINEAR`), `'hamming'`, `'cubic'`
+ * (Catmull-Rom), `'mitchell'`, `'lanczos3'`.
  *
  * @example
  * ```ts
  * const kernel: ImageKernel = 'lanczos3';
  * ```
  */
-export type ImageKernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
-
-/**
- * The formats the cover pipeline decodes, recognized by their first bytes (never by the file name).
- *
- * @example
- * ```ts
- * const format: ImageFormat = 'png'; // a PNG named .jpeg is decoded, and says so
- * ```
- */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif';
+export type ImageKernel = 'box' | 'linear' | 'hamming' | 'cubic' | 'mitchell' | 'lanczos3';
 
 /**
  * Options of the cover pipeline ({@link decodeImage}, and `image` of `openDataset` / `decodeSamples`).
@@ -150,7 +144,16 @@ export const SEED_IMAGE: ResolvedImageOptions = Object.freeze({
 });
 
 const FITS: readonly ImageFit[] = ['fill', 'cover', 'contain'];
-const KERNELS: readonly ImageKernel[] = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'];
+/** The fast_image_resize filter of each kernel. */
+const FILTERS: Readonly<Record<ImageKernel, FastResizeFilter>> = {
+  box: FastResizeFilter.Box,
+  linear: FastResizeFilter.Bilinear,
+  hamming: FastResizeFilter.Hamming,
+  cubic: FastResizeFilter.CatmullRom,
+  mitchell: FastResizeFilter.Mitchell,
+  lanczos3: FastResizeFilter.Lanczos3,
+};
+const KERNELS = Object.keys(FILTERS) as ImageKernel[];
 const KEYS = new Set(Object.keys(IMAGE_DEFAULTS));
 /** Options objects made by {@link resolveImageOptions}: used as they are, without checking again. */
 const RESOLVED = new WeakSet<object>([IMAGE_DEFAULTS, SEED_IMAGE]);
@@ -212,60 +215,121 @@ export function resolveImageOptions(
   return resolved;
 }
 
-/**
- * The format of image bytes by their signature, or undefined when it is none of {@link ImageFormat}.
- *
- * @example
- * ```ts
- * sniffImageFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])); // 'jpeg'
- * ```
- */
-export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
-  const at = (i: number) => bytes[i];
-  const ascii = (from: number, text: string) =>
-    bytes.length >= from + text.length && [...text].every((c, i) => at(from + i) === c.charCodeAt(0));
-  if (at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff) return 'jpeg';
-  if (at(0) === 0x89 && ascii(1, 'PNG\r\n\x1a\n')) return 'png';
-  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
-  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
-  return undefined;
-}
+const openFile = promisify(open);
+const statFile = promisify(fstat);
+const readInto = promisify(read);
+const closeFile = promisify(close);
 
+/**
+ * The bytes of an image file, its size checked before reading. Callback-style `fs` calls wrapped in
+ * promises: a cover is small, and `fs/promises` file handles cost the main thread about twice as much.
+ */
 async function readBytes(path: string, where: string): Promise<Buffer> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = await openFile(path, 'r');
   } catch (err) {
     throw new ReelsetError('REELSET_E_NOT_FOUND', `Cannot read the image ${where}`, { cause: err });
   }
   try {
-    const { size: bytes } = await handle.stat();
-    if (bytes > MAX_IMAGE_BYTES) {
+    const { size } = await statFile(fd);
+    if (size > MAX_IMAGE_BYTES) {
       throw new ReelsetError(
         'REELSET_E_IMAGE_TOO_LARGE',
-        `The image ${where} has ${bytes} bytes, more than ${MAX_IMAGE_BYTES}`,
+        `The image ${where} has ${size} bytes, more than ${MAX_IMAGE_BYTES}`,
       );
     }
-    return await handle.readFile();
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await readInto(fd, bytes, filled, size - filled, filled);
+      if (bytesRead === 0) break; // the file shrank while being read: the header check sees the cut
+      filled += bytesRead;
+    }
+    return bytes.subarray(0, filled);
   } finally {
-    await handle.close();
+    await closeFile(fd);
   }
 }
 
 /**
- * Decodes one cover: bytes (or a file) -> sharp decode -> resize to (height, width) with `fit` and
- * `kernel` -> 8-bit RGB (alpha dropped, grey expanded, 16-bit reduced) -> {@link convertPixels}.
+ * Where the resized image goes in the (height, width) output: the size to resize to, then the window
+ * kept (`'cover'` crops the centre) and where it lands (`'contain'` centres it on black).
+ */
+interface Placement {
+  resizeWidth: number;
+  resizeHeight: number;
+  cropLeft: number;
+  cropTop: number;
+  /** The size of the resized (and cropped) image. */
+  width: number;
+  height: number;
+  padLeft: number;
+  padTop: number;
+}
+
+/**
+ * The {@link Placement} of a `sourceWidth x sourceHeight` image in a `width x height` output with `fit`.
  *
- * The content decides the format, not the name: a PNG, WebP or GIF named `.jpeg` is decoded like a JPEG
- * (the result's `format` says what it was; only the first frame of an animation). Anything else
- * (text, SVG, TIFF, HEIF, an empty file) is refused, so that no other decoder of libvips ever sees
- * downloaded bytes. EXIF orientation is ignored, as in the original. sharp's own threads (`sharp.concurrency`)
- * are left as they are: each image is small, and the decode stage runs several at once.
+ * @example
+ * ```ts
+ * placeImage(480, 270, 100, 100, 'cover'); // resize to 178x100, keep 100x100 from x = 39
+ * ```
+ */
+export function placeImage(
+  sourceWidth: number,
+  sourceHeight: number,
+  width: number,
+  height: number,
+  fit: ImageFit,
+): Placement {
+  const none = { cropLeft: 0, cropTop: 0, padLeft: 0, padTop: 0 };
+  if (fit === 'fill') {
+    return { ...none, resizeWidth: width, resizeHeight: height, width, height };
+  }
+  const pick = fit === 'cover' ? Math.max : Math.min;
+  const scale = pick(width / sourceWidth, height / sourceHeight);
+  const scaled = (side: number, limit: number) => {
+    const value = Math.max(1, Math.round(side * scale));
+    return fit === 'cover' ? Math.max(value, limit) : Math.min(value, limit);
+  };
+  const resizeWidth = scaled(sourceWidth, width);
+  const resizeHeight = scaled(sourceHeight, height);
+  if (fit === 'cover') {
+    const cropLeft = Math.floor((resizeWidth - width) / 2);
+    const cropTop = Math.floor((resizeHeight - height) / 2);
+    return { ...none, resizeWidth, resizeHeight, cropLeft, cropTop, width, height };
+  }
+  const padLeft = Math.floor((width - resizeWidth) / 2);
+  const padTop = Math.floor((height - resizeHeight) / 2);
+  return { ...none, resizeWidth, resizeHeight, width: resizeWidth, height: resizeHeight, padLeft, padTop };
+}
+
+/** Copies `rgba` (`placement.width x placement.height`) onto a black `width x height` RGBA canvas. */
+function padRgba(rgba: Uint8Array, placement: Placement, width: number, height: number): Uint8Array {
+  const canvas = new Uint8Array(width * height * 4);
+  const row = placement.width * 4;
+  for (let y = 0; y < placement.height; y++) {
+    const to = ((placement.padTop + y) * width + placement.padLeft) * 4;
+    canvas.set(rgba.subarray(y * row, (y + 1) * row), to);
+  }
+  return canvas;
+}
+
+/**
+ * Decodes one cover: bytes (or a file) -> header checked ({@link readImageHeader}: format, declared size
+ * against `limitInputPixels`, complete file) -> decode and resize with `fit` and `kernel` by @napi-rs/image
+ * on libuv's thread pool -> 8-bit RGB (alpha dropped, grey expanded, 16-bit reduced) ->
+ * {@link convertPixels}.
  *
- * @throws ReelsetError `REELSET_E_BAD_IMAGE` for an unsupported format, a truncated or corrupt image
- *   (sharp `failOn: 'error'`); `REELSET_E_IMAGE_TOO_LARGE` for more than `limitInputPixels` pixels or a
- *   file over 64 MiB; `REELSET_E_NOT_FOUND` when the file cannot be read; `REELSET_E_INVALID_ARGUMENT` for
- *   bad options.
+ * The content decides the format, not the name: a PNG or WebP named `.jpeg` is decoded like a JPEG (the
+ * result's `format` says what it was). Anything else (GIF, text, SVG, TIFF, an empty file) is refused
+ * before a decoder sees it. EXIF orientation is ignored, as in the original. Several covers decode at once
+ * on the thread pool (`UV_THREADPOOL_SIZE`, 4 by default); the decode stage keeps several in flight.
+ *
+ * @throws ReelsetError `REELSET_E_BAD_IMAGE` for an unsupported format, a truncated or corrupt image;
+ *   `REELSET_E_IMAGE_TOO_LARGE` for more than `limitInputPixels` pixels or a file over 64 MiB;
+ *   `REELSET_E_NOT_FOUND` when the file cannot be read; `REELSET_E_INVALID_ARGUMENT` for bad options.
  * @example
  * ```ts
  * const cover = await decodeImage('data/Beach/12/12.jpeg', { height: 224, width: 224, normalize: 'symmetric' });
@@ -283,49 +347,39 @@ export async function decodeImage(
   const where = context.key ?? (typeof input === 'string' ? input : 'in memory');
   const bytes = typeof input === 'string' ? await readBytes(input, where) : input;
   if (!(bytes instanceof Uint8Array)) throw invalid('decodeImage takes a path or a Uint8Array');
-  const format = sniffImageFormat(bytes);
-  if (format === undefined) {
+  const header = readImageHeader(bytes, where);
+  if (header.width * header.height > o.limitInputPixels) {
     throw new ReelsetError(
-      'REELSET_E_BAD_IMAGE',
-      bytes.length === 0
-        ? `The image ${where} is empty`
-        : `The image ${where} is not a JPEG, PNG, WebP or GIF (first bytes ${Buffer.from(bytes.subarray(0, 8)).toString('hex')})`,
+      'REELSET_E_IMAGE_TOO_LARGE',
+      `The image ${where} has ${header.width}x${header.height} pixels, more than ${o.limitInputPixels} (limitInputPixels)`,
     );
   }
-  let raw: Buffer;
+  const place = placeImage(header.width, header.height, o.width, o.height, o.fit);
+  let rgba: Uint8Array;
   try {
-    raw = await sharp(bytes, {
-      failOn: 'error',
-      limitInputPixels: o.limitInputPixels,
-      sequentialRead: true,
-    })
-      .resize(o.width, o.height, {
-        fit: o.fit,
-        kernel: o.kernel,
-        position: 'centre',
-        background: { r: 0, g: 0, b: 0, alpha: 1 },
-        fastShrinkOnLoad: false,
-      })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer();
+    let transform = new Transformer(bytes).fastResize({
+      width: place.resizeWidth,
+      height: place.resizeHeight,
+      filter: FILTERS[o.kernel],
+      fit: ResizeFit.Fill,
+    });
+    if (o.fit === 'cover') transform = transform.crop(place.cropLeft, place.cropTop, o.width, o.height);
+    rgba = await transform.rawPixels();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (/pixel limit/i.test(message)) {
-      throw new ReelsetError(
-        'REELSET_E_IMAGE_TOO_LARGE',
-        `The image ${where} has more than ${o.limitInputPixels} pixels (limitInputPixels)`,
-        { cause: err },
-      );
-    }
     throw new ReelsetError('REELSET_E_BAD_IMAGE', `Cannot decode the image ${where}: ${message}`, {
       cause: err,
     });
   }
-  const rgb = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
-  const data = convertPixels(rgb, 1, o.height, o.width, o);
+  if (rgba.length !== place.width * place.height * 4) {
+    throw new ReelsetError(
+      'REELSET_E_BAD_IMAGE',
+      `The image ${where} decoded to ${rgba.length} bytes, not ${place.width}x${place.height} RGBA`,
+    );
+  }
+  const canvas = o.fit === 'contain' ? padRgba(rgba, place, o.width, o.height) : rgba;
+  const data = convertPixels(canvas, 1, o.height, o.width, o, 4);
   const shape: [number, number, number] =
     o.layout === 'channels-last' ? [o.height, o.width, 3] : [3, o.height, o.width];
-  return { data, shape, format };
+  return { data, shape, format: header.format };
 }
