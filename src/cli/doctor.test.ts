@@ -3,7 +3,7 @@ import { runCli } from '../../test/helpers.js';
 import { doctorReport, formatDoctor, registerDoctor } from './doctor.js';
 
 describe('reelset doctor', () => {
-  it('reports node, tfjs backends, ffmpeg, sharp, onnxruntime and CPUs', async () => {
+  it('reports node, tfjs backends, ffmpeg, the cover decoder, sharp, onnxruntime and CPUs', async () => {
     const r = await doctorReport();
     expect(r.node).toBe(process.version);
     expect(r.reelset).toMatch(/^\d+\.\d+\.\d+/);
@@ -14,11 +14,12 @@ describe('reelset doctor', () => {
     expect(r.ffmpeg.path).toBeTruthy();
     expect(r.ffmpeg.version).toBeTruthy();
     expect(r.ffprobe.version).toBeTruthy();
+    expect(r.covers).toEqual({ version: expect.stringMatching(/^\d+\.\d+/), binding: 'native' });
     expect(r.sharp.libvips).toMatch(/^\d+\.\d+/);
     expect(r.onnxruntime.version).toMatch(/^\d+\.\d+/);
     expect(r.onnxruntime.backends?.map((b) => b.name)).toContain('cpu');
     const text = formatDoctor(r);
-    for (const word of ['node', 'tfjs', 'ffmpeg', 'ffprobe', 'sharp', 'onnxruntime', 'cpus'])
+    for (const word of ['node', 'tfjs', 'ffmpeg', 'ffprobe', 'covers', 'sharp', 'onnxruntime', 'cpus'])
       expect(text).toContain(word);
   });
 

@@ -1,6 +1,6 @@
 /**
  * @module doctor — `reelset doctor`: what reelset runs on here: Node, the TensorFlow.js backend, ffmpeg,
- * sharp/libvips, onnxruntime-node and its execution providers, CPUs.
+ * the cover decoder (@napi-rs/image), sharp/libvips, onnxruntime-node and its execution providers, CPUs.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,6 +26,7 @@ export interface DoctorReport {
   tfjs: { version: string; chosen?: BackendChoice; available: BackendProbe[]; error?: string };
   ffmpeg: { path?: string; version?: string; error?: string };
   ffprobe: { path?: string; version?: string; error?: string };
+  covers: { version?: string; binding?: string; error?: string };
   sharp: { version?: string; libvips?: string; error?: string };
   onnxruntime: {
     version?: string;
@@ -35,6 +36,12 @@ export interface DoctorReport {
 }
 
 const require = createRequire(import.meta.url);
+
+/** A 1x1 grey PNG, decoded to check that the cover decoder's native binding loads and works. */
+const DOCTOR_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 function message(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
@@ -92,6 +99,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     tfjs: { version: packageVersion('@tensorflow/tfjs'), available: [] },
     ffmpeg: await tool('ffmpeg'),
     ffprobe: await tool('ffprobe'),
+    covers: {},
     sharp: {},
     onnxruntime: {},
   };
@@ -102,6 +110,14 @@ export async function doctorReport(): Promise<DoctorReport> {
     report.tfjs.chosen = await selectBackend();
   } catch (err) {
     report.tfjs.error = message(err);
+  }
+  try {
+    const { decodeImage } = await import('../loaders/image.js');
+    const { __napiBindingTarget } = await import('@napi-rs/image');
+    await decodeImage(DOCTOR_PNG, { height: 1, width: 1 }); // the native binding really decodes here
+    report.covers = { version: packageVersion('@napi-rs/image'), binding: __napiBindingTarget };
+  } catch (err) {
+    report.covers = { error: message(err) };
   }
   try {
     const sharp = (await import('sharp')).default as unknown as {
@@ -150,6 +166,10 @@ export function formatDoctor(r: DoctorReport): string {
       : `${r.onnxruntime.version}; execution providers: ${(r.onnxruntime.backends ?? [])
           .map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`)
           .join(', ')}`;
+  const covers =
+    r.covers.error !== undefined
+      ? `not usable (${r.covers.error})`
+      : `@napi-rs/image ${r.covers.version} (${r.covers.binding} binding)`;
   const sharp =
     r.sharp.error !== undefined
       ? `not usable (${r.sharp.error})`
@@ -162,6 +182,7 @@ export function formatDoctor(r: DoctorReport): string {
     `tfjs backends ${probes}`,
     `ffmpeg       ${part(r.ffmpeg)}`,
     `ffprobe      ${part(r.ffprobe)}`,
+    `covers       ${covers}`,
     `sharp        ${sharp}`,
     `onnxruntime  ${ort}`,
   ].join('\n')}\n`;
