@@ -3,36 +3,30 @@
  * 480x270 covers, reelset (decode stage, pool) against Pillow + numpy, against a bare sharp loop and against
  * a bare loop of its own engine (@napi-rs/image), which measures what the pipeline adds.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { FastResizeFilter, ResizeFit, Transformer } from '@napi-rs/image';
 import sharp from 'sharp';
 import { Dataset } from '../src/loaders/dataset.js';
-import { COVERS_PER_CORE, decodeSamples } from '../src/loaders/decode.js';
+import { COVERS_PER_POOL_THREAD, decodeSamples, threadPoolSize } from '../src/loaders/decode.js';
 import type { Sample } from '../src/loaders/sample.js';
 import { coverJpeg } from '../src/synth/cover.js';
-import {
-  alternate,
-  type BenchResult,
-  hasCommand,
-  median,
-  now,
-  result,
-  runPeer,
-  secondsSince,
-} from './harness.js';
+import { alternate, type BenchResult, hasCommand, median, now, result, secondsSince } from './harness.js';
 
 const COVERS = 200;
 const RUNS = 5;
-/** Rounds of RUNS passes each way against Pillow, alternating (the machine's load drifts). */
-const PILLOW_ROUNDS = 3;
+/** Passes each way against Pillow, alternating one by one (the machine's load drifts). */
+const PILLOW_PASSES = 15;
 const SIZE = 224;
 /** Debian's python3 (python3-pil, python3-numpy), not a pyenv shim without PIL. */
 const PYTHON = '/usr/bin/python3';
 
+/** One timed pass over the covers for each line read from stdin; the seconds of each, a line each. */
 const PILLOW = `
-import json, sys, time
+import sys, time
 import numpy as np
 from PIL import Image
 paths = sys.argv[1:]
@@ -43,14 +37,30 @@ def once():
             a = np.asarray(im.convert('RGB').resize((${SIZE}, ${SIZE}), Image.BILINEAR), dtype=np.float32) / 255.0
         total += float(a[0, 0, 0])
     return total
-once()  # warm-up
-runs = []
-for _ in range(${RUNS}):
+for line in sys.stdin:
     start = time.perf_counter()
     once()
-    runs.append(time.perf_counter() - start)
-print(json.dumps({'runs': runs}))
+    print(time.perf_counter() - start, flush=True)
 `;
+
+/** A Pillow process kept running: `pass()` asks it for one timed pass and gives its seconds. */
+function startPillow(paths: string[]): { pass: () => Promise<number>; stop: () => Promise<void> } {
+  const child = spawn(PYTHON, ['-c', PILLOW, ...paths], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    async pass() {
+      child.stdin.write('pass\n');
+      const line = await lines.next();
+      if (line.done) throw new Error('the Pillow process ended');
+      return Number(line.value);
+    },
+    async stop() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
 
 const IMAGE = { height: SIZE, width: SIZE, fit: 'fill', dtype: 'float32', normalize: 'unit' } as const;
 
@@ -125,9 +135,9 @@ export default async function imageBench(): Promise<BenchResult[]> {
       durationSec: null,
       source: { jpeg },
     }));
-    const concurrency = COVERS_PER_CORE * os.availableParallelism();
+    const concurrency = COVERS_PER_POOL_THREAD * threadPoolSize();
     const rows: BenchResult[] = [];
-    const note = `${COVERS} covers 480x270 (synthesized), -> ${SIZE}x${SIZE} bilinear fill, float32 / 255; ${concurrency} covers in flight (the decode stage's default: ${COVERS_PER_CORE} x os.availableParallelism), libuv thread pool ${process.env.UV_THREADPOOL_SIZE ?? 4}; median of ${RUNS} alternating runs after a warm-up, timed inside each process`;
+    const note = `${COVERS} covers 480x270 (synthesized), -> ${SIZE}x${SIZE} bilinear fill, float32 / 255; ${concurrency} covers in flight (the decode stage's default: ${COVERS_PER_POOL_THREAD} x libuv's pool of ${threadPoolSize()} threads) on ${os.availableParallelism()} cores; median of ${RUNS} alternating runs after a warm-up, timed inside each process`;
 
     await reelsetOnce(samples);
     const peers = [
@@ -158,24 +168,16 @@ export default async function imageBench(): Promise<BenchResult[]> {
     }
 
     if (await hasCommand(PYTHON)) {
-      const py: number[] = [];
-      let wall = 0;
-      const pillow = await alternate(
-        PILLOW_ROUNDS,
-        async () => {
-          const runs: number[] = [];
-          for (let i = 0; i < RUNS; i++) runs.push(await reelsetOnce(samples));
-          return runs;
-        },
-        async () => {
-          const run = await runPeer(PYTHON, ['-c', PILLOW, ...paths]);
-          wall += run.wallSec;
-          py.push(...(JSON.parse(run.stdout) as { runs: number[] }).runs);
-          return py;
-        },
-      );
-      const mine = median(pillow.a.flat());
-      const theirs = median(py);
+      const pillow = startPillow(paths);
+      let vs: { a: number[]; b: number[] };
+      try {
+        await pillow.pass(); // warm-up
+        vs = await alternate(PILLOW_PASSES, () => reelsetOnce(samples), pillow.pass);
+      } finally {
+        await pillow.stop();
+      }
+      const mine = median(vs.a);
+      const theirs = median(vs.b);
       rows.push(
         result({
           name: `cover: ${COVERS} decode+resize ${SIZE}² float32, vs Pillow+numpy`,
@@ -184,7 +186,7 @@ export default async function imageBench(): Promise<BenchResult[]> {
           ratio: theirs / mine,
           goal: 1.5,
           unit: 'covers/s',
-          notes: `ratio = python s / reelset s; Pillow ${PYTHON}: Image.open -> convert('RGB') -> resize BILINEAR -> numpy float32 / 255, one process per round, sequential; ${PILLOW_ROUNDS} rounds of ${RUNS} timed passes each way (Python process wall ${wall.toFixed(2)} s in all). ${note}`,
+          notes: `ratio = python s / reelset s; Pillow ${PYTHON}: Image.open -> convert('RGB') -> resize BILINEAR -> numpy float32 / 255, one process kept running, sequential; median of ${PILLOW_PASSES} passes each way, alternating pass by pass after a warm-up. reelset passes [${vs.a.map((x) => x.toFixed(3)).join(', ')}] s, Pillow [${vs.b.map((x) => x.toFixed(3)).join(', ')}] s. ${note}`,
         }),
       );
     } else {

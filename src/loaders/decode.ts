@@ -92,7 +92,8 @@ export interface DecodeOptions {
   onSkip?: (skip: Skip) => void;
   /**
    * Samples decoded at once; the order is kept. Default: `os.availableParallelism()` when `video` is on
-   * (a clip keeps a core busy), 4 times that otherwise (a cover spends part of its time on the main thread).
+   * (a clip keeps a core busy), otherwise 4 per thread of libuv's pool ({@link threadPoolSize}; 16 by
+   * default), where covers decode.
    */
   concurrency?: number;
   /**
@@ -234,15 +235,30 @@ function textPlan(
 }
 
 /**
- * Samples in flight per core by default when no video is decoded (the best of 1, 2, 4, 6 and 8 measured
- * on covers: docs/benchmarks.md).
+ * Samples in flight per thread of libuv's pool by default when no video is decoded: covers decode on that
+ * pool, and 4 per thread kept 2 cores busiest (2 in flight: 3.7 ms a cover, 8: 3.1 ms, 16: 2.6 ms, 24:
+ * 2.6 ms; docs/benchmarks.md).
  *
  * @example
  * ```ts
- * const inFlight = COVERS_PER_CORE * os.availableParallelism(); // what decodeSamples({ image: true }) uses
+ * const inFlight = COVERS_PER_POOL_THREAD * threadPoolSize(); // what decodeSamples({ image: true }) uses
  * ```
  */
-export const COVERS_PER_CORE = 4;
+export const COVERS_PER_POOL_THREAD = 4;
+
+/**
+ * The size of libuv's thread pool: `UV_THREADPOOL_SIZE` (1 to 1024) or libuv's default, 4. Set the
+ * variable before Node starts to decode covers on more than 4 cores at once.
+ *
+ * @example
+ * ```ts
+ * threadPoolSize(); // 4 unless UV_THREADPOOL_SIZE says otherwise
+ * ```
+ */
+export function threadPoolSize(): number {
+  const given = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isInteger(given) && given >= 1 ? Math.min(given, 1024) : 4;
+}
 
 function resolvePlan(
   options: DecodeOptions,
@@ -286,10 +302,10 @@ function resolvePlan(
     resolveVideoOptions(merged); // checks now, not at the first sample
     plan.video = merged;
   }
-  // A clip keeps a core busy in ffmpeg; a cover spends part of its time on the main thread (reading,
-  // converting) and the rest on libuv's pool, so more covers in flight keep every core busy.
-  const cores = availableParallelism();
-  const fallback = plan.video === undefined ? COVERS_PER_CORE * cores : cores;
+  // A clip keeps a core busy in ffmpeg; a cover decodes on libuv's pool and spends the rest of its time on
+  // the main thread (reading, converting), so several covers per pool thread keep the cores busy.
+  const fallback =
+    plan.video === undefined ? COVERS_PER_POOL_THREAD * threadPoolSize() : availableParallelism();
   plan.concurrency = integerOption('concurrency', options.concurrency ?? fallback, 1);
   const require = options.require;
   if (require !== undefined) {
