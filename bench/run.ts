@@ -1,12 +1,15 @@
 /**
  * @module run — the benchmark runner: `npm run bench [-- filter...]` runs every `bench/*.bench.ts` (sorted)
- * whose file name contains one of the filters, prints one table and writes `bench/results.json`.
+ * whose file name contains one of the filters, each in a fresh Node process (one benchmark's heap, handles
+ * and threads do not slow the next), prints one table and writes `bench/results.json`.
  *
  * Exits 0 even when a goal is not met (the table says which); exits 1 only when a benchmark crashed.
  */
+import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Bench, BenchResult } from './harness.js';
 
@@ -62,9 +65,7 @@ async function main(): Promise<void> {
   for (const file of files) {
     console.log(`running ${file} ...`);
     try {
-      const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Bench };
-      const out = await mod.default();
-      for (const row of Array.isArray(out) ? out : [out]) {
+      for (const row of await runInChild(file)) {
         results.push(row);
         console.log(
           `  ${row.name}: reelset ${format(row.reelset)} ${row.unit}, peer ${format(row.peer)} ${row.unit}, ratio ${format(row.ratio)}x`,
@@ -100,4 +101,39 @@ async function main(): Promise<void> {
   if (failures.length > 0) process.exitCode = 1;
 }
 
-await main();
+/** The line prefix on which a child process reports its rows. */
+const ROWS = 'BENCH_ROWS ';
+
+/** Runs one benchmark file in a fresh Node process (same flags as this one); its rows. */
+async function runInChild(file: string): Promise<BenchResult[]> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--one', file],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let rows: BenchResult[] | undefined;
+  for await (const line of createInterface({ input: child.stdout })) {
+    // JSON has no NaN (a benchmark whose peer is missing): null figures come back as NaN.
+    const revive = (key: string, value: unknown) =>
+      value === null && ['reelset', 'peer', 'ratio'].includes(key) ? Number.NaN : value;
+    if (line.startsWith(ROWS)) rows = JSON.parse(line.slice(ROWS.length), revive) as BenchResult[];
+    else console.log(line);
+  }
+  const code = await exited;
+  if (code !== 0 || rows === undefined) throw new Error(`${file} exited with code ${code}`);
+  return rows;
+}
+
+/** In the child: runs the one file and prints its rows on one line. */
+async function runOne(file: string): Promise<void> {
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Bench };
+  const out = await mod.default();
+  console.log(`${ROWS}${JSON.stringify(Array.isArray(out) ? out : [out])}`);
+}
+
+const one = process.argv.indexOf('--one');
+if (one >= 0) await runOne(process.argv[one + 1] as string);
+else await main();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vit
 import { writeBadMedia } from '../synth/badmedia.js';
 import { type SynthReport, synthesize } from '../synth/index.js';
 import { Dataset } from './dataset.js';
-import { type DecodedSample, decodeSamples } from './decode.js';
+import { type DecodedSample, decodeSamples, threadPoolSize } from './decode.js';
 import type { DecodedImage } from './image.js';
 import { openDataset } from './layout.js';
 import type { Sample, Skip } from './sample.js';
@@ -297,34 +297,70 @@ describe('bad media corpus through the decode stage', () => {
   });
 });
 
+/** The most covers being decoded at once (the engine's rawPixels calls not yet settled) while `run` runs. */
+async function mostCoversInFlight(run: () => Promise<void>): Promise<number> {
+  const realRawPixels = Transformer.prototype.rawPixels;
+  const rawPixels = vi.spyOn(Transformer.prototype, 'rawPixels');
+  let running = 0;
+  let most = 0;
+  rawPixels.mockImplementation(function (this: Transformer, ...args) {
+    running++;
+    most = Math.max(most, running);
+    return realRawPixels.apply(this, args).finally(() => {
+      running--;
+    });
+  });
+  try {
+    await run();
+  } finally {
+    rawPixels.mockRestore();
+  }
+  return most;
+}
+
 describe('pool', () => {
   it('runs at most `concurrency` decodes at once', async () => {
     const samples = await openDataset(root, { require: ['txt', 'jpeg'], labels: ['Sea'] }).toArray();
-    // Count the covers being decoded (the engine's rawPixels calls not yet settled).
-    const realRawPixels = Transformer.prototype.rawPixels;
-    const rawPixels = vi.spyOn(Transformer.prototype, 'rawPixels');
-    let running = 0;
-    let most = 0;
-    rawPixels.mockImplementation(function (this: Transformer, ...args) {
-      running++;
-      most = Math.max(most, running);
-      return realRawPixels.apply(this, args).finally(() => {
-        running--;
-      });
-    });
-    try {
+    const most = await mostCoversInFlight(async () => {
       const out = await decodeSamples(Dataset.from(samples).repeat(10), {
         image: { height: 64, width: 64 },
         concurrency: 2,
         require: [],
       }).toArray();
       expect(out.length).toBe(samples.length * 10); // the truncated cover lies in Beach
-      expect(rawPixels).toHaveBeenCalledTimes(samples.length * 10);
-    } finally {
-      rawPixels.mockRestore();
-    }
+    });
     expect(most).toBeGreaterThanOrEqual(1);
     expect(most).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps 4 covers per libuv pool thread in flight by default when no video is decoded', async () => {
+    const samples = await openDataset(root, { require: ['txt', 'jpeg'], labels: ['Sea'] }).toArray();
+    const saved = process.env.UV_THREADPOOL_SIZE;
+    process.env.UV_THREADPOOL_SIZE = '2'; // read by the default only: the running pool keeps its size
+    try {
+      const most = await mostCoversInFlight(async () => {
+        await decodeSamples(Dataset.from(samples).repeat(20), { image: { height: 64, width: 64 } }).toArray();
+      });
+      expect(most).toBeGreaterThan(2);
+      expect(most).toBeLessThanOrEqual(8);
+    } finally {
+      if (saved === undefined) delete process.env.UV_THREADPOOL_SIZE;
+      else process.env.UV_THREADPOOL_SIZE = saved;
+    }
+  });
+
+  it('reads the pool size from UV_THREADPOOL_SIZE (libuv: 4 by default, at most 1024)', () => {
+    const saved = process.env.UV_THREADPOOL_SIZE;
+    try {
+      const sizes = ['', '8', '0', 'x', '5000'].map((value) => {
+        process.env.UV_THREADPOOL_SIZE = value;
+        return threadPoolSize();
+      });
+      expect(sizes).toEqual([4, 8, 4, 4, 1024]);
+    } finally {
+      if (saved === undefined) delete process.env.UV_THREADPOOL_SIZE;
+      else process.env.UV_THREADPOOL_SIZE = saved;
+    }
   });
 });
 
