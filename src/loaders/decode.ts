@@ -276,7 +276,14 @@ function resolvePlan(
     requireMp4: false,
     onError: options.onError ?? 'skip',
     onSkip: options.onSkip,
-    concurrency: 1, // set below, once the pipelines are known
+    // A clip keeps a core busy in ffmpeg; a cover decodes on libuv's pool and spends the rest of its time
+    // on the main thread (reading, converting), so several covers per pool thread keep the cores busy.
+    concurrency: integerOption(
+      'concurrency',
+      options.concurrency ??
+        (on(options.video) ? availableParallelism() : COVERS_PER_POOL_THREAD * threadPoolSize()),
+      1,
+    ),
     label: '',
   };
   if (plan.onError !== 'skip' && plan.onError !== 'throw') {
@@ -302,11 +309,6 @@ function resolvePlan(
     resolveVideoOptions(merged); // checks now, not at the first sample
     plan.video = merged;
   }
-  // A clip keeps a core busy in ffmpeg; a cover decodes on libuv's pool and spends the rest of its time on
-  // the main thread (reading, converting), so several covers per pool thread keep the cores busy.
-  const fallback =
-    plan.video === undefined ? COVERS_PER_POOL_THREAD * threadPoolSize() : availableParallelism();
-  plan.concurrency = integerOption('concurrency', options.concurrency ?? fallback, 1);
   const require = options.require;
   if (require !== undefined) {
     if (!Array.isArray(require) || require.some((kind) => !['txt', 'jpeg', 'mp4'].includes(kind))) {
@@ -457,7 +459,7 @@ export function decodeStage<const O extends DecodeOptions>(
 }
 
 /**
- * Decodes a Dataset of {@link Sample}s: token ids of the brief (`text`), cover pixels (`image`, sharp) and
+ * Decodes a Dataset of {@link Sample}s: token ids of the brief (`text`), cover pixels (`image`, @napi-rs/image) and
  * sampled frames (`video`, ffmpeg), `concurrency` samples at once (the image and video of one sample in
  * parallel), in order, with back-pressure (nothing is read ahead beyond the samples being decoded), and
  * resumable: `state()` and `resume(state)` work through it (a state does not depend on `concurrency`).

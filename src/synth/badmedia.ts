@@ -15,8 +15,8 @@ import { BITEXACT_ARGS, FFMPEG_QUIET, FRAME_RATE, H264_ARGS, lavfiInput, videoFi
  * - `mp4-no-video`: an MP4 with only an AAC audio track;
  * - `audio-only`: an MP3 file named `.mp4`;
  * - `text-as-mp4`: plain text named `.mp4`;
- * - `huge-jpeg`: a valid 20000x20000 grey baseline JPEG (400 Mpixels, about 1.5 MB), beyond sharp's
- *   default pixel limit;
+ * - `huge-jpeg`: a valid 20000x20000 grey baseline JPEG (400 Mpixels, about 1.5 MB), beyond the cover
+ *   pipeline's default pixel limit (50 Mpixels);
  * - `vfr`: an H.264 clip of 24 frames whose durations vary (one, two or three 1001/24000 s periods);
  * - `rotated`: an H.264 640x360 clip with a 90-degree rotation in its metadata;
  * - `one-frame`: an H.264 clip of a single frame.

@@ -156,7 +156,7 @@ async function renameNoReplace(from: string, to: string): Promise<boolean> {
  * - each file is there (`REELSET_E_MISSING_MEDIA`, under either naming);
  * - the `.txt` is a Python dict literal of strings (`REELSET_E_PY_LITERAL`) whose `mp4_id` is the folder's
  *   and whose fields are well formed (`REELSET_E_BAD_ITEM`);
- * - the cover decodes whole with sharp under a pixel limit (`REELSET_E_BAD_IMAGE`, `REELSET_E_IMAGE_TOO_LARGE`);
+ * - the cover's structure is complete and it decodes whole (the cover pipeline) under a pixel limit (`REELSET_E_BAD_IMAGE`, `REELSET_E_IMAGE_TOO_LARGE`);
  * - the clip probes with ffprobe, has a video stream and a duration > 0 (`REELSET_E_BAD_MEDIA`,
  *   `REELSET_E_NO_VIDEO`, `REELSET_E_TIMEOUT`, `REELSET_E_FFMPEG`);
  * - a URL-named copy beside an `<id>.*` file is a conflict (`REELSET_E_BAD_ITEM`): never overwritten.
