@@ -6,7 +6,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { formatDuration, LABELS, originalCoverUrl, originalMp4Url, readCatalog } from '../src/index.js';
-import { mulberry32 } from '../src/loaders/dataset/random.js';
+import { mulberry32 } from '../src/util/random.js';
 import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 
 /** Lines of the real `multimodal_data_info.json`. */

@@ -10,8 +10,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { download } from '../src/loaders/download.js';
-import { LABELS } from '../src/loaders/labels.js';
+import { download } from '../src/loaders/download/download.js';
+import { LABELS } from '../src/loaders/layout/labels.js';
 import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

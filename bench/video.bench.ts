@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { runFfmpeg, toolPath } from '../src/loaders/ffmpeg.js';
-import { decodeVideo, probeVideo, type VideoOptions } from '../src/loaders/video.js';
+import { runFfmpeg, toolPath } from '../src/loaders/decode/ffmpeg.js';
+import { decodeVideo, probeVideo, type VideoOptions } from '../src/loaders/decode/video.js';
 import { FFMPEG_QUIET, H264_ARGS, lavfiInput } from '../src/synth/video.js';
 import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collateBatches } from '../src/adapters/collate.js';
 import { toPlain } from '../src/adapters/plain.js';
-import { openDataset } from '../src/loaders/layout.js';
+import { openDataset } from '../src/loaders/open.js';
 import { synthesize } from '../src/synth/index.js';
 
 const given = process.argv[2];

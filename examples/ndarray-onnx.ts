@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { toNdarray } from '../src/adapters/ndarray.js';
-import { openDataset } from '../src/loaders/layout.js';
+import { openDataset } from '../src/loaders/open.js';
 import { synthesize } from '../src/synth/index.js';
 import { imageClassifierOnnx } from './onnx-model.js';
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/adapters/backend.js';
-import { toTfDataset } from '../src/adapters/tfdata.js';
-import { openDataset } from '../src/loaders/layout.js';
-import { buildVocab } from '../src/loaders/text.js';
+import { toTfDataset } from '../src/adapters/tf-data.js';
+import { buildVocab } from '../src/loaders/decode/text.js';
+import { openDataset } from '../src/loaders/open.js';
 import { synthesize } from '../src/synth/index.js';
 
 /** One-hot of int token ids, max over the sequence: `[B, L]` -> `[B, depth]` (0, the padding id, dropped). */

@@ -1,17 +1,17 @@
 /**
- * @module wasm — compiles src/loaders/pixels.wat (WebAssembly text) with wabt into
- * src/loaders/pixelswasm.ts, the bytes pixels.ts instantiates. Run `npm run wasm` after editing the .wat;
+ * @module wasm — compiles src/loaders/decode/pixels.wat (WebAssembly text) with wabt into
+ * src/loaders/decode/pixels-wasm.ts, the bytes pixels.ts instantiates. Run `npm run wasm` after editing the .wat;
  * pixels.test.ts fails while the two disagree.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 
-const WAT = fileURLToPath(new URL('../src/loaders/pixels.wat', import.meta.url));
-const OUT = fileURLToPath(new URL('../src/loaders/pixelswasm.ts', import.meta.url));
+const WAT = fileURLToPath(new URL('../src/loaders/decode/pixels.wat', import.meta.url));
+const OUT = fileURLToPath(new URL('../src/loaders/decode/pixels-wasm.ts', import.meta.url));
 
 /**
- * The binary of src/loaders/pixels.wat.
+ * The binary of src/loaders/decode/pixels.wat.
  *
  * @example
  * ```ts
@@ -34,7 +34,7 @@ export async function compilePixelsWat(): Promise<Uint8Array> {
  *
  * @example
  * ```ts
- * await writeFile('src/loaders/pixelswasm.ts', pixelsWasmModule(await compilePixelsWat()));
+ * await writeFile('src/loaders/decode/pixels-wasm.ts', pixelsWasmModule(await compilePixelsWat()));
  * ```
  */
 export function pixelsWasmModule(bytes: Uint8Array): string {

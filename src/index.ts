@@ -13,8 +13,8 @@ export type { NdarrayBatch, NdarrayOptions } from './adapters/ndarray.js';
 export { batchToNdarray, toNdarray } from './adapters/ndarray.js';
 export type { PlainOptions, PlainSample } from './adapters/plain.js';
 export { plainSample, toPlain } from './adapters/plain.js';
-export type { InputNames, TfBatch, TfDatasetOptions } from './adapters/tfdata.js';
-export { toTfDataset } from './adapters/tfdata.js';
+export type { InputNames, TfBatch, TfDatasetOptions } from './adapters/tf-data.js';
+export { toTfDataset } from './adapters/tf-data.js';
 /**
  * @module reelset — the public API: typed, restartable, resumable loading of multimodal short-video data
  * sets (text brief + cover JPEG + MP4 + label). Everything here is a named export; nothing else is public.
@@ -22,8 +22,13 @@ export { toTfDataset } from './adapters/tfdata.js';
 
 export type { ReelsetErrorCode } from './errors.js';
 export { ERROR_CODES, FfmpegError, isReelsetError, ParseError, ReelsetError } from './errors.js';
-export type { CatalogEntry, CatalogPosition, CatalogSource, ReadCatalogOptions } from './loaders/catalog.js';
-export { catalogSource, readCatalog } from './loaders/catalog.js';
+export type {
+  CatalogEntry,
+  CatalogPosition,
+  CatalogSource,
+  ReadCatalogOptions,
+} from './loaders/catalog/catalog.js';
+export { catalogSource, readCatalog } from './loaders/catalog/catalog.js';
 export type {
   BatchOptions,
   CacheOptions,
@@ -34,62 +39,65 @@ export type {
   ShuffleOptions,
   SplitOptions,
   Splits,
-} from './loaders/dataset.js';
-export { Dataset } from './loaders/dataset.js';
-export type { DecodedSample, DecodeOptions, Modality, TextDecodeOptions } from './loaders/decode.js';
-export { decodeSamples } from './loaders/decode.js';
-export type {
-  DownloadFailure,
-  DownloadOptions,
-  DownloadProgress,
-  DownloadReport,
-  PlanFilters,
-} from './loaders/download.js';
-export { download } from './loaders/download.js';
-export { formatDuration, paddedId, parseDuration } from './loaders/fields.js';
+} from './loaders/dataset/dataset.js';
+export { Dataset } from './loaders/dataset/dataset.js';
+export type { Json, PassContext, Positioned, Source } from './loaders/dataset/source.js';
 export type {
   DecodedImage,
   ImageFit,
   ImageKernel,
   ImageOptions,
   ResolvedImageOptions,
-} from './loaders/image.js';
+} from './loaders/decode/image.js';
 export {
   DEFAULT_LIMIT_INPUT_PIXELS,
   decodeImage,
   IMAGE_DEFAULTS,
   resolveImageOptions,
   SEED_IMAGE,
-} from './loaders/image.js';
-export type { ImageFormat, ImageHeader } from './loaders/imageheader.js';
-export { readImageHeader } from './loaders/imageheader.js';
-export type { Label } from './loaders/labels.js';
-export { isLabel, LABELS, labelId, labelName } from './loaders/labels.js';
-export type { LayoutPosition, LayoutSource, MediaKind, OpenDatasetOptions } from './loaders/layout.js';
-export { layoutSource, openDataset } from './loaders/layout.js';
-export { originalCoverUrl, originalMp4Url } from './loaders/naming.js';
-export type { Normalize, PixelFormat } from './loaders/pixels.js';
-export { convertPixels } from './loaders/pixels.js';
-export { parsePythonDict } from './loaders/pyliteral.js';
-export type { ItemTxtFields } from './loaders/pyrepr.js';
-export { itemTxt, pyDictLiteral, pyRepr } from './loaders/pyrepr.js';
-export type { OnError, Sample, Skip } from './loaders/sample.js';
-export type { Json, PassContext, Positioned, Source } from './loaders/source.js';
-export type { BuildVocabOptions, EncodeOptions, TokenizeOptions } from './loaders/text.js';
-export { buildVocab, DEFAULT_MAX_LENGTH, tokenize, Vocab, vocabFromTexts } from './loaders/text.js';
+} from './loaders/decode/image.js';
+export type { ImageFormat, ImageHeader } from './loaders/decode/image-header.js';
+export { readImageHeader } from './loaders/decode/image-header.js';
+export type { Normalize, PixelFormat } from './loaders/decode/pixels.js';
+export { convertPixels } from './loaders/decode/pixels.js';
+export type { DecodedSample, DecodeOptions, Modality, TextDecodeOptions } from './loaders/decode/stage.js';
+export { decodeSamples } from './loaders/decode/stage.js';
+export type { BuildVocabOptions, EncodeOptions, TokenizeOptions } from './loaders/decode/text.js';
+export { buildVocab, DEFAULT_MAX_LENGTH, tokenize, Vocab, vocabFromTexts } from './loaders/decode/text.js';
 export type {
   FrameSampling,
   ResolvedVideoOptions,
   VideoFrames,
   VideoInfo,
   VideoOptions,
-} from './loaders/video.js';
-export { decodeVideo, probeVideo, resolveVideoOptions, SEED_VIDEO_OPTIONS } from './loaders/video.js';
+} from './loaders/decode/video.js';
+export { decodeVideo, probeVideo, resolveVideoOptions, SEED_VIDEO_OPTIONS } from './loaders/decode/video.js';
+export type {
+  DownloadFailure,
+  DownloadOptions,
+  DownloadProgress,
+  DownloadReport,
+  PlanFilters,
+} from './loaders/download/download.js';
+export { download } from './loaders/download/download.js';
+export { formatDuration, paddedId, parseDuration } from './loaders/layout/fields.js';
+export type { Label } from './loaders/layout/labels.js';
+export { isLabel, LABELS, labelId, labelName } from './loaders/layout/labels.js';
+export type { LayoutOptions, LayoutPosition, LayoutSource } from './loaders/layout/layout-source.js';
+export { layoutSource } from './loaders/layout/layout-source.js';
+export type { MediaKind } from './loaders/layout/naming.js';
+export { originalCoverUrl, originalMp4Url } from './loaders/layout/naming.js';
+export { parsePythonDict } from './loaders/layout/py-literal.js';
+export type { ItemTxtFields } from './loaders/layout/py-repr.js';
+export { itemTxt, pyDictLiteral, pyRepr } from './loaders/layout/py-repr.js';
+export type { ProblemKind } from './loaders/layout/scan.js';
+export type { OpenDatasetOptions } from './loaders/open.js';
+export { openDataset } from './loaders/open.js';
+export type { OnError, Sample, Skip } from './loaders/sample.js';
 export type { BadKind, SynthFiles, SynthItem, SynthOptions, SynthReport } from './synth/index.js';
 export { BAD_KINDS, synthesize } from './synth/index.js';
 export type { CheckOptions, CheckProblem, CheckRename, CheckSummary } from './tools/check.js';
 export { checkDataset } from './tools/check.js';
-export type { ProblemKind } from './tools/listing.js';
 export type { PreviewOptions, PreviewResult, SheetGeometry } from './tools/preview.js';
 export { previewSheet, sheetGeometry } from './tools/preview.js';
 export type {
@@ -102,5 +110,5 @@ export type {
   StatsOptions,
 } from './tools/stats.js';
 export { computeStats, DURATION_EDGES } from './tools/stats.js';
-export type { StatsPlotOptions } from './tools/statsplot.js';
-export { plotStats, statsChart } from './tools/statsplot.js';
+export type { StatsPlotOptions } from './tools/stats-plot.js';
+export { plotStats, statsChart } from './tools/stats-plot.js';

@@ -5,9 +5,9 @@ import { selectBackend } from '../src/adapters/backend.js';
 import { collateBatches } from '../src/adapters/collate.js';
 import { toNdarray } from '../src/adapters/ndarray.js';
 import { toPlain } from '../src/adapters/plain.js';
-import { toTfDataset } from '../src/adapters/tfdata.js';
-import type { Dataset } from '../src/loaders/dataset.js';
-import { openDataset } from '../src/loaders/layout.js';
+import { toTfDataset } from '../src/adapters/tf-data.js';
+import type { Dataset } from '../src/loaders/dataset/dataset.js';
+import { openDataset } from '../src/loaders/open.js';
 import type { Sample } from '../src/loaders/sample.js';
 import { smallSet } from './adapters-helpers.js';
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogEntry } from '../src/loaders/catalog.js';
-import { type DownloadOptions, download } from '../src/loaders/download.js';
-import { LABELS } from '../src/loaders/labels.js';
+import type { CatalogEntry } from '../src/loaders/catalog/catalog.js';
+import { type DownloadOptions, download } from '../src/loaders/download/download.js';
+import { LABELS } from '../src/loaders/layout/labels.js';
 import { synthesize } from '../src/synth/index.js';
 import { type Fault, startServer, type TestServer } from './server.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_DECODE, smallSet } from '../../test/adapters-helpers.js';
 import { thrownCode as code } from '../../test/helpers.js';
-import { Dataset } from '../loaders/dataset.js';
-import { openDataset } from '../loaders/layout.js';
+import { Dataset } from '../loaders/dataset/dataset.js';
+import { openDataset } from '../loaders/open.js';
 import type { Sample } from '../loaders/sample.js';
 import { collate, collateBatches } from './collate.js';
 

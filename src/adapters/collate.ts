@@ -1,6 +1,6 @@
 /** @module collate — a batch of Samples becomes columns: typed arrays with shapes, padding and masks. */
 import { ReelsetError } from '../errors.js';
-import type { Dataset } from '../loaders/dataset.js';
+import type { Dataset } from '../loaders/dataset/dataset.js';
 import type { Sample } from '../loaders/sample.js';
 
 /**

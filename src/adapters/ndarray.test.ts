@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_DECODE, smallSet } from '../../test/adapters-helpers.js';
-import { openDataset } from '../loaders/layout.js';
+import { openDataset } from '../loaders/open.js';
 import { collate } from './collate.js';
 import { batchToNdarray, toNdarray } from './ndarray.js';
 

@@ -1,6 +1,6 @@
 /** @module ndarray — batches as `ndarray` views over the collated typed arrays (numpy-like, no copy). */
 import ndarray, { type NdArray } from 'ndarray';
-import type { Dataset } from '../loaders/dataset.js';
+import type { Dataset } from '../loaders/dataset/dataset.js';
 import type { Sample } from '../loaders/sample.js';
 import {
   type Batch,

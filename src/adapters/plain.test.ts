@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_DECODE, smallSet } from '../../test/adapters-helpers.js';
 import { isReelsetError } from '../errors.js';
-import { openDataset } from '../loaders/layout.js';
+import { openDataset } from '../loaders/open.js';
 import { toPlain } from './plain.js';
 
 describe('toPlain', () => {

@@ -1,6 +1,6 @@
 /** @module plain — samples as native JavaScript values, JSON-safe on request. */
 import { ReelsetError } from '../errors.js';
-import type { Dataset } from '../loaders/dataset.js';
+import type { Dataset } from '../loaders/dataset/dataset.js';
 import type { Sample } from '../loaders/sample.js';
 
 /**

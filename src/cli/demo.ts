@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { collateBatches } from '../adapters/collate.js';
-import { openDataset } from '../loaders/layout.js';
+import { openDataset } from '../loaders/open.js';
 import type { Skip } from '../loaders/sample.js';
 import { synthesize } from '../synth/index.js';
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import type { Command } from 'commander';
 import type { BackendChoice, BackendProbe } from '../adapters/backend.js';
-import { type FfmpegTool, runFfmpeg, runFfprobe, toolPath } from '../loaders/ffmpeg.js';
+import { type FfmpegTool, runFfmpeg, runFfprobe, toolPath } from '../loaders/decode/ffmpeg.js';
 
 /**
  * What `reelset doctor --json` prints. A part that cannot be found has `error` instead of its values.
@@ -112,7 +112,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     report.tfjs.error = message(err);
   }
   try {
-    const { decodeImage } = await import('../loaders/image.js');
+    const { decodeImage } = await import('../loaders/decode/image.js');
     const { __napiBindingTarget } = await import('@napi-rs/image');
     await decodeImage(DOCTOR_PNG, { height: 1, width: 1 }); // the native binding really decodes here
     report.covers = { version: packageVersion('@napi-rs/image'), binding: __napiBindingTarget };

@@ -6,8 +6,8 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ReelsetError } from '../errors.js';
-import { type DownloadOptions, type DownloadProgress, download } from '../loaders/download.js';
-import type { MediaKind } from '../loaders/layout.js';
+import { type DownloadOptions, type DownloadProgress, download } from '../loaders/download/download.js';
+import type { MediaKind } from '../loaders/layout/naming.js';
 import { integerOption, numberOption } from './options.js';
 
 interface DownloadCliOptions {

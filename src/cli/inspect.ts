@@ -2,7 +2,7 @@
  * @module inspect — `reelset inspect ROOT`: lists the samples of an on-disk data set, as text or JSON lines.
  */
 import type { Command } from 'commander';
-import { openDataset } from '../loaders/layout.js';
+import { openDataset } from '../loaders/open.js';
 import type { Sample, Skip } from '../loaders/sample.js';
 import { integerOption } from './options.js';
 

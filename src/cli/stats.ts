@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { computeStats, type DatasetStats } from '../tools/stats.js';
-import { plotStats } from '../tools/statsplot.js';
+import { plotStats } from '../tools/stats-plot.js';
 import { integerOption } from './options.js';
 
 interface StatsCliOptions {

@@ -7,10 +7,10 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReelsetError } from '../errors.js';
-import { formatDuration } from '../loaders/fields.js';
-import { LABELS, labelId } from '../loaders/labels.js';
-import { originalCoverUrl, originalMp4Url, urlFileName } from '../loaders/naming.js';
-import { itemTxtEntries, pyDictLiteral, pyRepr } from '../loaders/pyrepr.js';
+import { formatDuration } from '../loaders/layout/fields.js';
+import { LABELS, labelId } from '../loaders/layout/labels.js';
+import { originalCoverUrl, originalMp4Url, urlFileName } from '../loaders/layout/naming.js';
+import { itemTxtEntries, pyDictLiteral, pyRepr } from '../loaders/layout/py-repr.js';
 import { BAD_KINDS, type BadKind, malformedTxt, missingFile, truncateJpeg } from './bad.js';
 import { coverJpeg } from './cover.js';
 import { createRng, mixSeed, type Rng } from './rng.js';
@@ -19,8 +19,8 @@ import { frameCount, writeVideo } from './video.js';
 
 export type { BadKind } from './bad.js';
 export { BAD_KINDS } from './bad.js';
-export type { BadMediaFile, BadMediaKind } from './badmedia.js';
-export { BAD_MEDIA_KINDS, greyJpeg, writeBadMedia } from './badmedia.js';
+export type { BadMediaFile, BadMediaKind } from './bad-media.js';
+export { BAD_MEDIA_KINDS, greyJpeg, writeBadMedia } from './bad-media.js';
 
 /**
  * The catalog's file name, as in the original.

@@ -2,7 +2,7 @@
  * @module palette — the colours of synthetic media: labels come in pairs (2k, 2k+1; the last three share
  * one) and each pair shares a two-colour palette, so a cover alone cannot tell partners apart.
  */
-import { LABELS } from '../loaders/labels.js';
+import { LABELS } from '../loaders/layout/labels.js';
 
 /**
  * An sRGB colour, 0-255 a channel.

@@ -1,5 +1,5 @@
 /** @module rng — a small seeded pseudo-random generator (mulberry32) and seed mixing, for the synthesizer. */
-import { fmix32, mulberry32 } from '../loaders/dataset/random.js';
+import { fmix32, mulberry32 } from '../util/random.js';
 
 /**
  * A deterministic pseudo-random generator: the same seed always yields the same sequence.

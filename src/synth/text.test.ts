@@ -1,6 +1,6 @@
 /** @module text.test — Python repr writer (table checked against CPython 3.11), briefs, rng, catalog lines. */
 import { describe, expect, it } from 'vitest';
-import { pyDictLiteral, pyRepr } from '../loaders/pyrepr.js';
+import { pyDictLiteral, pyRepr } from '../loaders/layout/py-repr.js';
 import { catalogLine, txtLiteral } from './index.js';
 import { createRng, mixSeed } from './rng.js';
 import { LABEL_WORDS, makeBrief, SHARED_WORDS } from './text.js';

@@ -1,7 +1,7 @@
 /**
  * @module text — the synthesizer's label-dependent briefs.
  */
-import { LABELS } from '../loaders/labels.js';
+import { LABELS } from '../loaders/layout/labels.js';
 import type { Rng } from './rng.js';
 
 /**

@@ -2,7 +2,7 @@
  * @module video — synthetic H.264 clips made by ffmpeg from lavfi filters: the pair palette's colours in a
  * pattern and motion that depend on the label itself, 640x360, 24000/1001 fps, yuv420p, no audio.
  */
-import { runFfmpeg } from '../loaders/ffmpeg.js';
+import { runFfmpeg } from '../loaders/decode/ffmpeg.js';
 import { labelPalette, type Rgb } from './palette.js';
 import { createRng } from './rng.js';
 

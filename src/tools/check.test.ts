@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, toolsDataset } from '../../test/helpers.js';
 import { registerCheck } from '../cli/check.js';
 import { isReelsetError } from '../errors.js';
-import { paddedId } from '../loaders/fields.js';
+import { paddedId } from '../loaders/layout/fields.js';
 import { type BadKind, type SynthItem, type SynthReport, synthesize } from '../synth/index.js';
 import { type CheckProblem, checkDataset } from './check.js';
 

@@ -5,18 +5,18 @@
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isReelsetError, type ReelsetErrorCode } from '../errors.js';
-import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from '../loaders/image.js';
-import { readItemTxt } from '../loaders/itemfs.js';
-import { MEDIA_KINDS, urlFileName } from '../loaders/naming.js';
-import { probeVideo } from '../loaders/video.js';
+import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from '../loaders/decode/image.js';
+import { probeVideo } from '../loaders/decode/video.js';
+import { readItemTxt } from '../loaders/layout/item-files.js';
+import { MEDIA_KINDS, urlFileName } from '../loaders/layout/naming.js';
 import {
   describeItem,
   type ListedFile,
   type ListedItem,
   listItemEntries,
   type ProblemKind,
-} from './listing.js';
-import { checkWhole, forEachLimit } from './pool.js';
+} from '../loaders/layout/scan.js';
+import { checkWhole, forEachLimit } from '../util/concurrency.js';
 
 /**
  * One problem found by {@link checkDataset}: one line of the JSONL report.

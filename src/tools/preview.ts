@@ -6,12 +6,12 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isReelsetError, ReelsetError } from '../errors.js';
-import { decodeImage } from '../loaders/image.js';
-import { readItemTxt } from '../loaders/itemfs.js';
-import { labelId } from '../loaders/labels.js';
-import { decodeVideo } from '../loaders/video.js';
-import { describeItem, listItemEntries } from './listing.js';
-import { checkWhole } from './pool.js';
+import { decodeImage } from '../loaders/decode/image.js';
+import { decodeVideo } from '../loaders/decode/video.js';
+import { readItemTxt } from '../loaders/layout/item-files.js';
+import { labelId } from '../loaders/layout/labels.js';
+import { describeItem, listItemEntries } from '../loaders/layout/scan.js';
+import { checkWhole } from '../util/concurrency.js';
 import { escapeXml, wrapText } from './svg.js';
 
 /**

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, toolsDataset } from '../../test/helpers.js';
 import { registerStats } from '../cli/stats.js';
 import { isReelsetError } from '../errors.js';
-import { parseDuration } from '../loaders/fields.js';
-import { LABELS } from '../loaders/labels.js';
-import { layoutSource } from '../loaders/layout.js';
+import { parseDuration } from '../loaders/layout/fields.js';
+import { LABELS } from '../loaders/layout/labels.js';
+import { layoutSource } from '../loaders/layout/layout-source.js';
 import type { SynthReport } from '../synth/index.js';
 import { computeStats, type DatasetStats } from './stats.js';
-import { plotStats } from './statsplot.js';
+import { plotStats } from './stats-plot.js';
 
 let tmp: string;
 let report: SynthReport;

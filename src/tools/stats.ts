@@ -5,13 +5,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ReelsetError } from '../errors.js';
-import { readCatalog } from '../loaders/catalog.js';
-import { readItemTxt } from '../loaders/itemfs.js';
-import { LABELS } from '../loaders/labels.js';
-import type { MediaKind } from '../loaders/layout.js';
-import { MEDIA_KINDS } from '../loaders/naming.js';
-import { describeItem, listItemEntries } from './listing.js';
-import { checkWhole, forEachLimit } from './pool.js';
+import { readCatalog } from '../loaders/catalog/catalog.js';
+import { readItemTxt } from '../loaders/layout/item-files.js';
+import { LABELS } from '../loaders/layout/labels.js';
+import type { MediaKind } from '../loaders/layout/naming.js';
+import { MEDIA_KINDS } from '../loaders/layout/naming.js';
+import { describeItem, listItemEntries } from '../loaders/layout/scan.js';
+import { checkWhole, forEachLimit } from '../util/concurrency.js';
 
 /**
  * One label's line of {@link DatasetStats}: how many items (catalog lines, or item folders) it has, and

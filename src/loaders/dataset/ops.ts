@@ -7,8 +7,8 @@
  * nothing per element; the others allocate one small `{ n, at }` object per element.
  */
 import { ReelsetError } from '../../errors.js';
-import type { Json, PassContext, Positioned } from '../source.js';
-import { mulberry32, shuffleSeed } from './random.js';
+import { mulberry32, shuffleSeed } from '../../util/random.js';
+import type { Json, PassContext, Positioned } from './source.js';
 
 /**
  * Opens one pass of a pipeline stage right after `position` (at the start when undefined).

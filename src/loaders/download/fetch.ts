@@ -9,7 +9,7 @@ import { type FileHandle, lstat, open, readFile, rename, stat, unlink } from 'no
 import { type Dispatcher, request } from 'undici';
 import { ReelsetError, type ReelsetErrorCode } from '../../errors.js';
 import type { DownloadJob } from './plan.js';
-import { abortError, backoffMs, retryAfterMs, sleep, type TokenBucket } from './util.js';
+import { abortError, backoffMs, retryAfterMs, sleep, type TokenBucket } from './retry.js';
 
 /**
  * At most this many redirects are followed for one request.

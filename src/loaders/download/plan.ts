@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import { ReelsetError } from '../../errors.js';
-import type { CatalogEntry } from '../catalog.js';
-import { isLabel } from '../labels.js';
-import type { MediaKind } from '../layout.js';
-import { MEDIA_KINDS, urlFileName } from '../naming.js';
-import { itemTxt } from '../pyrepr.js';
-import { hash53 } from './util.js';
+import type { CatalogEntry } from '../catalog/catalog.js';
+import { isLabel } from '../layout/labels.js';
+import type { MediaKind } from '../layout/naming.js';
+import { MEDIA_KINDS, urlFileName } from '../layout/naming.js';
+import { itemTxt } from '../layout/py-repr.js';
+import { hash53 } from './retry.js';
 
 /**
  * Which catalog entries and files a download covers.

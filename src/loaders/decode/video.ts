@@ -1,0 +1,530 @@
+/**
+ * @module video — clip metadata (ffprobe) and frame sampling (one ffmpeg process per clip that decodes once,
+ * selects T frames, scales them and pipes raw RGB to stdout), then channels, dtype, normalize and layout.
+ */
+import { stat } from 'node:fs/promises';
+import { FfmpegError, ReelsetError } from '../../errors.js';
+import { mulberry32 } from '../../util/random.js';
+import { runFfmpeg, runFfprobe } from './ffmpeg.js';
+import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } from './pixels.js';
+
+/**
+ * What ffprobe says about a clip's first video stream (attached pictures such as MP3 cover art ignored).
+ * `width` and `height` are as displayed, i.e. after `rotation` (ffmpeg autorotates frames when decoding).
+ *
+ * @example
+ * ```ts
+ * const info: VideoInfo = await probeVideo('clip.mp4');
+ * // { durationSec: 15.39, frameRate: { num: 24000, den: 1001 }, frameCount: 369, width: 640, height: 360,
+ * //   rotation: 0, codec: 'h264', variableFrameRate: false }
+ * ```
+ */
+export interface VideoInfo {
+  /** Duration in seconds: the stream's, else the container's; 0 when neither is known. */
+  durationSec: number;
+  /** Average frame rate as a rational (the stream's `r_frame_rate` when no average is known). */
+  frameRate: { num: number; den: number };
+  /** Frames in the stream when the container says (MP4 does), else null. */
+  frameCount: number | null;
+  /** Displayed width in pixels (coded width, swapped for a 90/270 degree rotation). */
+  width: number;
+  /** Displayed height in pixels. */
+  height: number;
+  /** Clockwise rotation in degrees applied on display: 0, 90, 180 or 270. */
+  rotation: number;
+  /** ffmpeg's codec name, e.g. `'h264'`. */
+  codec: string;
+  /** True when the average frame rate differs from the base rate by more than 1% (timestamps vary). */
+  variableFrameRate: boolean;
+}
+
+/**
+ * How T frames are chosen:
+ * - `first`: the first T consecutive frames (the original's behaviour);
+ * - `uniform`: the centre frame of each of T equal segments of the clip;
+ * - `random`: a random frame inside each of T equal segments (TSN), deterministic for `(seed, key)`;
+ * - `keyframes`: keyframes only (decoded with `-skip_frame nokey`), T spread evenly over them;
+ * - `fps`: T frames `1 / fps` seconds apart from the start.
+ *
+ * @example
+ * ```ts
+ * const sampling: FrameSampling = 'uniform';
+ * ```
+ */
+export type FrameSampling = 'first' | 'uniform' | 'random' | 'keyframes' | 'fps';
+
+/**
+ * Options of {@link decodeVideo}. Every field is optional; {@link resolveVideoOptions} fills the defaults.
+ *
+ * @example
+ * ```ts
+ * const options: VideoOptions = { frames: 16, height: 224, width: 224, sampling: 'random', seed: 7,
+ *   dtype: 'float32', normalize: 'unit', layout: 'channels-first' };
+ * ```
+ */
+export interface VideoOptions {
+  /** T, the frames returned (1-1024). Default 8. */
+  frames?: number;
+  /** Output height in pixels (1-8192). Default 112. */
+  height?: number;
+  /** Output width in pixels (1-8192). Default 112. */
+  width?: number;
+  /** How frames are chosen. Default `'uniform'`. */
+  sampling?: FrameSampling;
+  /** Frames a second for `sampling: 'fps'` (> 0). Default 1. */
+  fps?: number;
+  /** Channel order. Default `'rgb'`. */
+  channels?: 'rgb' | 'bgr';
+  /** Element type. Default `'uint8'`. */
+  dtype?: 'uint8' | 'float32';
+  /** Scaling of float32 values (see `Normalize`). Default `'none'`. */
+  normalize?: Normalize;
+  /** `channels-last` gives [t, h, w, c], `channels-first` gives [t, c, h, w]. Default `'channels-last'`. */
+  layout?: 'channels-last' | 'channels-first';
+  /** Seed of `sampling: 'random'` (a safe integer). Default 0. */
+  seed?: number;
+  /**
+   * A clip with fewer than T frames (under the sampling): `'pad'` repeats its last frame (and says so in
+   * `padded`), `'skip'` throws `REELSET_E_SHORT_CLIP`. Default `'pad'`.
+   */
+  short?: 'pad' | 'skip';
+  /** Time limit for the whole clip (probe and decode) in milliseconds. Default 60000. */
+  timeoutMs?: number;
+  /** Decode with `-skip_loop_filter all`: faster, slightly blockier frames. Default false. */
+  skipLoopFilter?: boolean;
+  /** ffmpeg decoder threads per clip (0 = ffmpeg's choice). Default 1: best throughput with a pool. */
+  threads?: number;
+}
+
+/**
+ * {@link VideoOptions} with every default filled in.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedVideoOptions = resolveVideoOptions({ frames: 4 });
+ * ```
+ */
+export type ResolvedVideoOptions = Required<VideoOptions>;
+
+/**
+ * Frames returned by {@link decodeVideo}.
+ *
+ * @example
+ * ```ts
+ * const { data, shape, timesSec, padded } = await decodeVideo('clip.mp4');
+ * // shape [8, 112, 112, 3]; timesSec [0.959, 2.878, ...]; padded 0
+ * ```
+ */
+export interface VideoFrames {
+  /** The frames, one after another, in `shape` order. */
+  data: Uint8Array | Float32Array;
+  /** `[t, h, w, c]` (channels-last) or `[t, c, h, w]` (channels-first). */
+  shape: [number, number, number, number];
+  /** Presentation time in seconds (from the clip's start) of each returned frame. */
+  timesSec: number[];
+  /** Frames at the end that repeat the last real frame because the clip was short. */
+  padded: number;
+}
+
+/**
+ * The video options that reproduce the original project: the first 3 frames at 360x640, BGR, float32 0-255.
+ * Short clips are skipped (the original dropped them silently; reelset records the skip).
+ *
+ * @example
+ * ```ts
+ * const frames = await decodeVideo('clip.mp4', SEED_VIDEO_OPTIONS); // shape [3, 360, 640, 3]
+ * ```
+ */
+export const SEED_VIDEO_OPTIONS: Readonly<VideoOptions> = Object.freeze({
+  frames: 3,
+  height: 360,
+  width: 640,
+  sampling: 'first',
+  channels: 'bgr',
+  dtype: 'float32',
+  normalize: 'none',
+  layout: 'channels-last',
+  short: 'skip',
+} satisfies VideoOptions);
+
+const DEFAULTS: ResolvedVideoOptions = {
+  frames: 8,
+  height: 112,
+  width: 112,
+  sampling: 'uniform',
+  fps: 1,
+  channels: 'rgb',
+  dtype: 'uint8',
+  normalize: 'none',
+  layout: 'channels-last',
+  seed: 0,
+  short: 'pad',
+  timeoutMs: 60_000,
+  skipLoopFilter: false,
+  threads: 1,
+};
+
+const SAMPLINGS: readonly FrameSampling[] = ['first', 'uniform', 'random', 'keyframes', 'fps'];
+
+function invalid(why: string): never {
+  throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', why);
+}
+
+function checkInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(`video.${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+}
+
+/**
+ * Fills the defaults of {@link VideoOptions} (`true` means all defaults) and checks every value.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for an unknown key or a bad value.
+ * @example
+ * ```ts
+ * resolveVideoOptions(true).frames; // 8
+ * resolveVideoOptions({ sampling: 'fps', fps: 2 }).sampling; // 'fps'
+ * ```
+ */
+export function resolveVideoOptions(options?: VideoOptions | true): ResolvedVideoOptions {
+  if (options === undefined || options === true) return { ...DEFAULTS };
+  if (typeof options !== 'object' || options === null) invalid('video options must be an object or true');
+  for (const key of Object.keys(options)) {
+    if (!(key in DEFAULTS)) invalid(`Unknown video option '${key}'`);
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o: ResolvedVideoOptions = { ...DEFAULTS, ...defined };
+  checkInt('frames', o.frames, 1, 1024);
+  checkInt('height', o.height, 1, 8192);
+  checkInt('width', o.width, 1, 8192);
+  checkInt('threads', o.threads, 0, 64);
+  if (!SAMPLINGS.includes(o.sampling)) invalid(`video.sampling must be one of ${SAMPLINGS.join(', ')}`);
+  if (typeof o.fps !== 'number' || !Number.isFinite(o.fps) || o.fps <= 0 || o.fps > 1000) {
+    invalid('video.fps must be a number above 0 and at most 1000');
+  }
+  if (!Number.isSafeInteger(o.seed)) invalid('video.seed must be a safe integer');
+  if (o.short !== 'pad' && o.short !== 'skip') invalid(`video.short must be 'pad' or 'skip'`);
+  if (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0) || !Number.isFinite(o.timeoutMs)) {
+    invalid('video.timeoutMs must be a positive number');
+  }
+  if (typeof o.skipLoopFilter !== 'boolean') invalid('video.skipLoopFilter must be a boolean');
+  checkPixelFormat(o);
+  return o;
+}
+
+interface ProbeJson {
+  streams?: Array<{
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    r_frame_rate?: string;
+    avg_frame_rate?: string;
+    nb_frames?: string;
+    duration?: string;
+    tags?: { rotate?: string };
+    side_data_list?: Array<{ rotation?: number }>;
+  }>;
+  format?: { duration?: string };
+}
+
+function parseRate(text: string | undefined): { num: number; den: number } | null {
+  const match = /^(\d+)\/(\d+)$/.exec(text ?? '');
+  if (!match) return null;
+  const num = Number(match[1]);
+  const den = Number(match[2]);
+  return num > 0 && den > 0 ? { num, den } : null;
+}
+
+function positive(text: string | undefined): number | null {
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+async function checkFile(path: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (err) {
+    throw new ReelsetError('REELSET_E_NOT_FOUND', `No such file: ${path}`, { cause: err });
+  }
+  if (size === 0) throw new ReelsetError('REELSET_E_BAD_MEDIA', `Empty file: ${path}`);
+}
+
+/** ffmpeg / ffprobe failures on a file that exists: the file is bad, unless it was a timeout. */
+function mediaError(err: unknown, path: string): unknown {
+  if (err instanceof FfmpegError && err.exitCode !== null) {
+    const why = err.stderr.trim().split('\n').pop() ?? err.message;
+    return new ReelsetError('REELSET_E_BAD_MEDIA', `Cannot read ${path}: ${why}`, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Reads a clip's metadata with ffprobe: duration, frame rate (rational), frame count, displayed size,
+ * rotation (from the display matrix side data or the `rotate` tag), codec, variable frame rate.
+ *
+ * @throws ReelsetError `REELSET_E_NOT_FOUND` (no file), `REELSET_E_BAD_MEDIA` (empty or not media),
+ *   `REELSET_E_NO_VIDEO` (no video stream), `REELSET_E_TIMEOUT` (past `timeoutMs`, default 30000).
+ * @example
+ * ```ts
+ * const { durationSec, frameRate, frameCount } = await probeVideo('clip.mp4');
+ * console.log(durationSec, frameRate.num / frameRate.den, frameCount); // 15.39 23.976 369
+ * ```
+ */
+export async function probeVideo(path: string, options: { timeoutMs?: number } = {}): Promise<VideoInfo> {
+  await checkFile(path);
+  let json: ProbeJson;
+  try {
+    const { stdout } = await runFfprobe(
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'V:0',
+        '-show_entries',
+        'stream=codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames,duration:' +
+          'stream_tags=rotate:stream_side_data=rotation:format=duration',
+        '-of',
+        'json',
+        '-i',
+        path,
+      ],
+      { timeoutMs: options.timeoutMs ?? 30_000, timeoutCode: 'REELSET_E_TIMEOUT' },
+    );
+    json = JSON.parse(stdout.toString('utf8')) as ProbeJson;
+  } catch (err) {
+    throw mediaError(err, path);
+  }
+  const stream = json.streams?.[0];
+  if (!stream) throw new ReelsetError('REELSET_E_NO_VIDEO', `No video stream in ${path}`);
+  const coded = { width: stream.width ?? 0, height: stream.height ?? 0 };
+  if (!(coded.width > 0 && coded.height > 0)) {
+    throw new ReelsetError('REELSET_E_BAD_MEDIA', `The video stream of ${path} has no frame size`);
+  }
+  // The tag is clockwise; ffprobe's side-data `rotation` is counter-clockwise (av_display_rotation_get).
+  const tag = Number(stream.tags?.rotate);
+  const side = stream.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const clockwise = Number.isFinite(tag) && tag !== 0 ? tag : side !== undefined ? -side : 0;
+  const rotation = (((Math.round(clockwise / 90) * 90) % 360) + 360) % 360;
+  const swap = rotation === 90 || rotation === 270;
+  const base = parseRate(stream.r_frame_rate);
+  const avg = parseRate(stream.avg_frame_rate);
+  const frameRate = avg ?? base ?? { num: 0, den: 1 };
+  const variableFrameRate =
+    base !== null && avg !== null && Math.abs(avg.num / avg.den / (base.num / base.den) - 1) > 0.01;
+  const nb = positive(stream.nb_frames);
+  return {
+    durationSec: positive(stream.duration) ?? positive(json.format?.duration) ?? 0,
+    frameRate,
+    frameCount: nb === null ? null : Math.round(nb),
+    width: swap ? coded.height : coded.width,
+    height: swap ? coded.width : coded.height,
+    rotation,
+    codec: stream.codec_name ?? 'unknown',
+    variableFrameRate,
+  };
+}
+
+/** FNV-1a over a string, then mulberry32: a small deterministic PRNG for `sampling: 'random'`. */
+function seededRandom(seed: number, key: string): () => number {
+  let h = 0x811c9dc5;
+  const text = `${seed}:${key}`;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return mulberry32(h);
+}
+
+/**
+ * The frames to keep, planned before decoding:
+ * - `all`: every decoded frame (then `pick` chooses T of them in JS, or they are padded);
+ * - `indices`: frame numbers (0-based, presentation order), selected with `select=eq(n,i)+...`;
+ * - `times`: target times; for each, the first frame whose time is >= the target (select on `t`, `prev_t`).
+ */
+type Plan =
+  | { kind: 'all'; limit: number | null; pick: 'even' | 'first' }
+  | { kind: 'indices'; indices: number[] }
+  | { kind: 'times'; times: number[] };
+
+/** Segment k of n frames into t parts: [floor(k n / t), floor((k + 1) n / t)); non-empty when n >= t. */
+function segmentIndices(n: number, t: number, choose: (lo: number, size: number) => number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < t; k++) {
+    const lo = Math.floor((k * n) / t);
+    const hi = Math.floor(((k + 1) * n) / t);
+    out.push(lo + choose(lo, hi - lo));
+  }
+  return out;
+}
+
+function plan(info: VideoInfo, o: ResolvedVideoOptions, key: string): Plan {
+  const t = o.frames;
+  if (o.sampling === 'first') return { kind: 'all', limit: t, pick: 'first' };
+  if (o.sampling === 'keyframes') return { kind: 'all', limit: null, pick: 'even' };
+  const rate = info.frameRate.num / info.frameRate.den;
+  if (o.sampling === 'fps') {
+    return { kind: 'times', times: Array.from({ length: t }, (_, k) => k / o.fps) };
+  }
+  const random = o.sampling === 'random' ? seededRandom(o.seed, key) : null;
+  const choose = (_lo: number, size: number): number =>
+    random ? Math.floor(random() * size) : Math.floor(size / 2);
+  const estimated = info.durationSec > 0 && rate > 0 ? Math.round(info.durationSec * rate) : null;
+  const count = info.frameCount ?? estimated;
+  if (count === null) return { kind: 'all', limit: null, pick: 'even' };
+  if (count <= t) return { kind: 'all', limit: t, pick: 'first' };
+  if (!info.variableFrameRate && info.frameCount !== null) {
+    return { kind: 'indices', indices: segmentIndices(count, t, choose) };
+  }
+  // Variable frame rate (or no frame count): segments of time, not of frame numbers.
+  const d = info.durationSec;
+  return {
+    kind: 'times',
+    times: Array.from({ length: t }, (_, k) => {
+      const lo = (k * d) / t;
+      const size = d / t;
+      return lo + (random ? random() * size : size / 2);
+    }),
+  };
+}
+
+function selectExpression(p: Plan): string | null {
+  if (p.kind === 'indices') return p.indices.map((i) => `eq(n\\,${i})`).join('+');
+  if (p.kind === 'times') {
+    // The first frame at or after each target: t >= target and the previous frame (if any) before it.
+    const targets = [...new Set(p.times.map((x) => Math.max(0, x).toFixed(6)))];
+    return targets.map((x) => `gte(t\\,${x})*not(gte(prev_t\\,${x}))`).join('+');
+  }
+  return null;
+}
+
+const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+)/;
+
+/** The ffmpeg arguments of one decode: input options, the filter chain, raw RGB on stdout. */
+function decodeArgs(path: string, o: ResolvedVideoOptions, p: Plan): string[] {
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', '-threads', String(o.threads)];
+  if (o.skipLoopFilter) args.push('-skip_loop_filter', 'all');
+  if (o.sampling === 'keyframes') args.push('-skip_frame', 'nokey');
+  args.push('-i', path, '-map', '0:V:0', '-an', '-sn', '-dn');
+  const select = selectExpression(p);
+  const filters = [
+    ...(select ? [`select=${select}`] : []),
+    `scale=${o.width}:${o.height}:flags=bilinear`,
+    'showinfo',
+  ];
+  args.push('-vf', filters.join(','), '-vsync', '0');
+  const limit =
+    p.kind === 'all'
+      ? p.limit
+      : p.kind === 'indices'
+        ? p.indices.length
+        : new Set(p.times.map((x) => Math.max(0, x).toFixed(6))).size;
+  if (limit !== null) args.push('-frames:v', String(limit));
+  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  return args;
+}
+
+function shortClip(path: string, got: number, wanted: number, sampling: FrameSampling): never {
+  throw new ReelsetError(
+    'REELSET_E_SHORT_CLIP',
+    `${path} gives ${got} frame${got === 1 ? '' : 's'} with sampling '${sampling}', fewer than ${wanted}`,
+  );
+}
+
+/**
+ * Decodes T frames of a clip in one ffmpeg process: probe (ffprobe), then decode once, select the frames
+ * (`select` by frame number, or by time for variable-frame-rate clips and `fps`; `-skip_frame nokey` for
+ * keyframes), scale to `height x width` (bilinear), and read raw RGB from stdout; then convert channels,
+ * dtype, normalization and layout. A short clip is padded by repeating its last frame (`padded`) or throws
+ * `REELSET_E_SHORT_CLIP` with `short: 'skip'`.
+ *
+ * @param context `key` (e.g. the sample id) is mixed into the seed of `sampling: 'random'`.
+ * @throws ReelsetError `REELSET_E_NOT_FOUND`, `REELSET_E_BAD_MEDIA` (empty, not media, truncated),
+ *   `REELSET_E_NO_VIDEO`, `REELSET_E_SHORT_CLIP`, `REELSET_E_TIMEOUT`, `REELSET_E_INVALID_ARGUMENT`;
+ *   `FfmpegError` when ffmpeg itself fails.
+ * @example
+ * ```ts
+ * const clip = await decodeVideo('clip.mp4', { frames: 8, sampling: 'random', seed: 1 }, { key: '99945958' });
+ * console.log(clip.shape, clip.timesSec); // [8, 112, 112, 3] [0.54, 2.46, ...]
+ * ```
+ */
+export async function decodeVideo(
+  path: string,
+  options?: VideoOptions,
+  context: { key?: string } = {},
+): Promise<VideoFrames> {
+  const o = resolveVideoOptions(options);
+  const deadline = Date.now() + o.timeoutMs;
+  const info = await probeVideo(path, { timeoutMs: o.timeoutMs });
+  const p = plan(info, o, context.key ?? path);
+  const t = o.frames;
+  if (o.short === 'skip' && p.kind === 'all' && p.pick === 'first' && info.frameCount !== null) {
+    if (info.frameCount < t) shortClip(path, info.frameCount, t, o.sampling);
+  }
+  const times: number[] = [];
+  let stdout: Buffer;
+  try {
+    ({ stdout } = await runFfmpeg(decodeArgs(path, o, p), {
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      timeoutCode: 'REELSET_E_TIMEOUT',
+      onStderrLine: (line) => {
+        if (!line.includes('showinfo')) return;
+        const match = SHOWINFO.exec(line);
+        if (match) times.push(Number(match[3]));
+      },
+    }));
+  } catch (err) {
+    throw mediaError(err, path);
+  }
+  const frameBytes = o.height * o.width * 3;
+  const got = Math.floor(stdout.length / frameBytes);
+  if (got === 0) {
+    throw new ReelsetError('REELSET_E_BAD_MEDIA', `No frame of ${path} could be decoded`);
+  }
+  while (times.length < got) times.push(Number.NaN);
+  // Which decoded frame goes to each output slot; slots past the real frames repeat the last one.
+  let slots: number[];
+  let padded = 0;
+  if (p.kind === 'indices') {
+    // Fewer frames than selected: the file is truncated or corrupt, unless only the very last selected
+    // frame is missing and it was within two frames of the end (container frame counts can be off by one).
+    const missing = p.indices.length - got;
+    const lastIndex = p.indices.at(-1) ?? 0;
+    if (missing > 1 || (missing === 1 && lastIndex < (info.frameCount ?? 0) - 2)) {
+      throw new ReelsetError(
+        'REELSET_E_BAD_MEDIA',
+        `${path} is truncated or corrupt: ${got} of the ${p.indices.length} selected frames were decoded`,
+      );
+    }
+    slots = Array.from({ length: t }, (_, k) => Math.min(k, got - 1));
+    padded = t - got;
+  } else if (p.kind === 'times') {
+    let unmatched = 0;
+    slots = p.times.map((target) => {
+      const at = times.findIndex((x, i) => i < got && x >= target - 1e-6);
+      if (at >= 0) return at;
+      unmatched++;
+      return got - 1;
+    });
+    // A target after the start of the last frame has no frame at or after it: it repeats the last frame
+    // returned. For `fps` that is the clip running out (padding); for time segments, the final frame.
+    padded = o.sampling === 'fps' ? unmatched : 0;
+  } else if (got >= t) {
+    slots = Array.from({ length: t }, (_, k) => (p.pick === 'first' ? k : Math.floor(((k + 0.5) * got) / t)));
+  } else {
+    slots = Array.from({ length: t }, (_, k) => Math.min(k, got - 1));
+    padded = t - got;
+  }
+  if (padded > 0 && o.short === 'skip') shortClip(path, t - padded, t, o.sampling);
+  let rgb: Uint8Array = new Uint8Array(stdout.buffer, stdout.byteOffset, got * frameBytes);
+  const identity = got === t && slots.every((s, k) => s === k);
+  if (!identity) {
+    const gathered = new Uint8Array(t * frameBytes);
+    slots.forEach((s, k) => {
+      gathered.set(rgb.subarray(s * frameBytes, (s + 1) * frameBytes), k * frameBytes);
+    });
+    rgb = gathered;
+  }
+  const format: PixelFormat = o;
+  const data = convertPixels(rgb, t, o.height, o.width, format);
+  const shape: [number, number, number, number] =
+    o.layout === 'channels-last' ? [t, o.height, o.width, 3] : [t, 3, o.height, o.width];
+  return { data, shape, timesSec: slots.map((s) => times[s] as number), padded };
+}
