@@ -1,16 +1,24 @@
 import { defineConfig } from 'tsup';
 
+/**
+ * The library: one ESM and one CJS build of every entry (`reelset`, `reelset/tf`, `reelset/tools`,
+ * `reelset/synth`), with types. Code splitting in both formats, so that the entries share one copy of
+ * each module (one `ReelsetError` class, one `Dataset` class) and `reelset` alone loads only the core.
+ */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', tf: 'src/tf.ts', tools: 'src/tools.ts', synth: 'src/synth.ts' },
     format: ['esm', 'cjs'],
     dts: true,
+    splitting: true,
     sourcemap: true,
     shims: true,
     target: 'node20',
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    // The command: its chunks (one a command, loaded by its action) sit beside it in dist/cli.
+    entry: { main: 'src/cli/main.ts' },
+    outDir: 'dist/cli',
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -1,15 +1,14 @@
 /**
  * @module for-await — reads a data set with `for await`: samples as plain values, then collated batches.
  *
- * Run: `node --import tsx examples/for-await.ts [DATA_DIR]` (without DATA_DIR a small set is synthesized).
+ * Run: `node --import tsx examples/for-await.ts [DATA_DIR]` (without DATA_DIR a small set is synthesized),
+ * after `npm run build`: the examples import the package as a user would.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collateBatches } from '../src/adapters/collate.js';
-import { toPlain } from '../src/adapters/plain.js';
-import { openDataset } from '../src/loaders/open.js';
-import { synthesize } from '../src/synth/index.js';
+import { collateBatches, openDataset, toPlain } from 'reelset';
+import { synthesize } from 'reelset/synth';
 
 const given = process.argv[2];
 const root = given ?? (await mkdtemp(join(tmpdir(), 'reelset-example-')));

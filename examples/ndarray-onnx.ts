@@ -2,15 +2,15 @@
  * @module ndarray-onnx — ndarray batches (NCHW, no copy) into an onnxruntime-node session.
  *
  * The model is a tiny image classifier built by `onnx-model.ts` (ReduceMean -> MatMul -> Softmax, IR 8,
- * opset 17) until reelset's exporter exists. Run: `node --import tsx examples/ndarray-onnx.ts [DATA_DIR]`.
+ * opset 17) until reelset's exporter exists. Run: `node --import tsx examples/ndarray-onnx.ts [DATA_DIR]`
+ * after `npm run build`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { toNdarray } from '../src/adapters/ndarray.js';
-import { openDataset } from '../src/loaders/open.js';
-import { synthesize } from '../src/synth/index.js';
+import { openDataset, toNdarray } from 'reelset';
+import { synthesize } from 'reelset/synth';
 import { imageClassifierOnnx } from './onnx-model.js';
 
 const given = process.argv[2];

@@ -3,17 +3,15 @@
  *
  * Text: bag of words (one-hot of the token ids, max over the sequence) -> Dense. Cover: global average
  * pooling -> Dense. Both run on every TensorFlow.js backend (wasm has no kernels to train convolutions or
- * embeddings). Run: `node --import tsx examples/tfdata-train.ts [DATA_DIR] [EPOCHS]`.
+ * embeddings). Run: `node --import tsx examples/tfdata-train.ts [DATA_DIR] [EPOCHS]` after `npm run build`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/adapters/backend.js';
-import { toTfDataset } from '../src/adapters/tf-data.js';
-import { buildVocab } from '../src/loaders/decode/text.js';
-import { openDataset } from '../src/loaders/open.js';
-import { synthesize } from '../src/synth/index.js';
+import { buildVocab, openDataset } from 'reelset';
+import { synthesize } from 'reelset/synth';
+import { selectBackend, toTfDataset } from 'reelset/tf';
 
 /** One-hot of int token ids, max over the sequence: `[B, L]` -> `[B, depth]` (0, the padding id, dropped). */
 class BagOfWords extends tf.layers.Layer {

@@ -160,3 +160,15 @@ export class FfmpegError extends ReelsetError {
 export function isReelsetError(err: unknown, code?: ReelsetErrorCode): err is ReelsetError {
   return err instanceof ReelsetError && (code === undefined || err.code === code);
 }
+
+/**
+ * The message of anything thrown: an `Error`'s message, or the value as text.
+ *
+ * @example
+ * ```ts
+ * try { await readFile(path); } catch (err) { console.warn(`cannot read ${path}: ${messageOf(err)}`); }
+ * ```
+ */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,9 +1,7 @@
 /** End to end on a synthesized data set: layout, catalog, skips, split and resume together. */
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type BadKind,
   type CatalogEntry,
   type Dataset,
   type IterationState,
@@ -11,8 +9,8 @@ import {
   readCatalog,
   type Sample,
   type Skip,
-  type SynthReport,
 } from '../src/index.js';
+import type { BadKind, SynthReport } from '../src/synth.js';
 import { smallDataset, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -108,31 +106,5 @@ describe('the on-disk layout of a synthesized set', () => {
       const rest = (await pipeline.resume(state).toArray()).map(key);
       expect(rest).toEqual(all.slice(k));
     }
-  });
-});
-
-describe('the package entry', () => {
-  const contract = [
-    'LABELS',
-    'labelId',
-    'labelName',
-    'readCatalog',
-    'openDataset',
-    'synthesize',
-    'ReelsetError',
-    'Dataset',
-  ];
-
-  it('exports the contract from ESM and CJS builds', async () => {
-    const require = createRequire(import.meta.url);
-    const cjs = require('../dist/index.cjs') as Record<string, unknown>;
-    // A path held in a variable: the build output is not there when the tests are type-checked.
-    const esmEntry = '../dist/index.js';
-    const esm = (await import(esmEntry)) as Record<string, unknown>;
-    for (const name of contract) {
-      expect(typeof cjs[name], `cjs ${name}`).not.toBe('undefined');
-      expect(typeof esm[name], `esm ${name}`).not.toBe('undefined');
-    }
-    expect((cjs.labelId as (n: string) => number)('Beach')).toBe(8);
   });
 });

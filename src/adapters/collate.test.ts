@@ -57,12 +57,25 @@ describe('collate (hand-made samples)', () => {
         for (let x = 0; x < 3; x++) {
           expect(b.image?.data[c * 6 + y * 3 + x]).toBe(data[(y * 3 + x) * 3 + c]);
         }
-    const back = collate([sample('1', { image: { data: b.image?.data as Uint8Array, shape: [3, 2, 3] } })], {
-      sampleLayout: 'channels-first',
+    const chw = { data: b.image?.data as Uint8Array, shape: [3, 2, 3] as [number, number, number] };
+    const back = collate([sample('1', { image: { ...chw, layout: 'channels-first' } })], {
       layout: 'channels-last',
     });
     expect(back.image?.shape).toEqual([1, 2, 3, 3]);
     expect(Array.from(back.image?.data ?? [])).toEqual(Array.from(data));
+    // Without `layout`, the batch keeps the layout the samples carry: nothing is transposed.
+    const kept = collate([sample('1', { image: { ...chw, layout: 'channels-first' } })]);
+    expect(kept.layout).toBe('channels-first');
+    expect(kept.image?.shape).toEqual([1, 3, 2, 3]);
+    expect(Array.from(kept.image?.data ?? [])).toEqual(Array.from(chw.data));
+    // Samples that disagree on their layout cannot be stacked.
+    const mixed = () =>
+      collate([
+        sample('1', { image: { ...chw, layout: 'channels-first' } }),
+        sample('2', { image: { data, shape: [2, 3, 3], layout: 'channels-last' } }),
+      ]);
+    expect(mixed).toThrow(/image of sample 2 is channels-last, sample 1 is channels-first/);
+    expect(code(mixed)).toBe('REELSET_E_SHAPE');
 
     const frames = Float32Array.from({ length: 2 * 2 * 2 * 3 }, (_, i) => i / 2);
     const v = collate([sample('1', { video: { data: frames, shape: [2, 2, 2, 3], timesSec: [0, 1] } })], {

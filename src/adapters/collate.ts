@@ -1,18 +1,11 @@
 /** @module collate — a batch of Samples becomes columns: typed arrays with shapes, padding and masks. */
 import { ReelsetError } from '../errors.js';
 import type { Dataset } from '../loaders/dataset/dataset.js';
+import type { PixelLayout } from '../loaders/decode/pixels.js';
 import type { Sample } from '../loaders/sample.js';
+import { checkInteger, checkOneOf, invalidArgument } from '../util/options.js';
 
-/**
- * The order of the pixel axes: `'channels-last'` (HWC, NHWC, NTHWC: TensorFlow's) or `'channels-first'`
- * (CHW, NCHW, NTCHW: PyTorch's and most ONNX models').
- *
- * @example
- * ```ts
- * const layout: PixelLayout = 'channels-first';
- * ```
- */
-export type PixelLayout = 'channels-last' | 'channels-first';
+export type { PixelLayout };
 
 /**
  * The element array of a pixel column: `Uint8Array` (0-255) or `Float32Array`, as the decode stage made it.
@@ -87,25 +80,23 @@ export interface Batch {
  */
 export interface CollateOptions {
   /**
-   * The layout of the samples' `image` and `video` (default `'channels-last'`, the decode stage's default;
-   * say `'channels-first'` when decoding with `layout: 'channels-first'`).
+   * The layout wanted in the batch. Default: the samples' own (the `layout` their decoded `image` or `video`
+   * carries; channels-last when a hand-made block has none), so nothing is transposed. A different one
+   * transposes.
    */
-  sampleLayout?: PixelLayout;
-  /** The layout wanted in the batch (default: `sampleLayout`, no conversion). A different one transposes. */
   layout?: PixelLayout;
   /** L: token ids are post-padded with 0 or post-truncated to this length (default: the longest in the batch). */
   maxLength?: number;
 }
 
-/** One sample's pixel block: data and its shape in the sample's layout. */
+/** One sample's pixel block: data, its shape and the layout of that shape (channels-last when absent). */
 interface Block {
   data: PixelArray;
   shape: readonly number[];
+  layout?: PixelLayout;
 }
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
+const LAYOUTS: readonly PixelLayout[] = ['channels-last', 'channels-first'];
 
 function shapeError(message: string): ReelsetError {
   return new ReelsetError('REELSET_E_SHAPE', message);
@@ -117,12 +108,14 @@ function product(shape: readonly number[]): number {
   return n;
 }
 
-function checkLayout(name: string, value: unknown): PixelLayout | undefined {
-  if (value === undefined) return undefined;
-  if (value !== 'channels-last' && value !== 'channels-first') {
-    throw invalid(`${name} is 'channels-last' or 'channels-first', got ${String(value)}`);
-  }
-  return value;
+function checkLayout(value: unknown): PixelLayout | undefined {
+  return value === undefined ? undefined : checkOneOf('layout', value, LAYOUTS);
+}
+
+/** The layout of the first block present, or undefined when none is. */
+function firstLayout(blocks: readonly (Block | undefined)[]): PixelLayout | undefined {
+  const first = blocks.find((block) => block !== undefined);
+  return first === undefined ? undefined : (first.layout ?? 'channels-last');
 }
 
 /** Converts `[..., h, w, c]` to `[..., c, h, w]` (or back), frame by frame, into `out` at `offset`. */
@@ -161,7 +154,6 @@ function stack(
   name: 'image' | 'video',
   blocks: readonly (Block | undefined)[],
   rank: 3 | 4,
-  from: PixelLayout,
   to: PixelLayout,
   ids: readonly string[],
 ): { column: Column<PixelArray>; mask: Uint8Array } | undefined {
@@ -177,8 +169,14 @@ function stack(
   if (first === undefined) return undefined;
   const shape = first.shape;
   const floats = first.data instanceof Float32Array;
+  const from = first.layout ?? 'channels-last';
   for (const [i, block] of blocks.entries()) {
     if (block === undefined) continue;
+    if ((block.layout ?? 'channels-last') !== from) {
+      throw shapeError(
+        `${name} of sample ${ids[i]} is ${block.layout ?? 'channels-last'}, sample ${ids[firstIndex]} is ${from}`,
+      );
+    }
     const s = block.shape;
     if (s.length !== rank || s.some((d) => !Number.isSafeInteger(d) || d < 1)) {
       throw shapeError(`${name} of sample ${ids[i]} has shape [${s.join(', ')}], expected rank ${rank}`);
@@ -222,7 +220,7 @@ function stack(
  * new and owned by the returned batch: the samples are not referenced and can be dropped.
  *
  * - `tokens`: `[B, L]` int32, post-padded with 0 (the padding id) or post-truncated to `maxLength`.
- * - `image` / `video`: stacked as the samples have them (`sampleLayout`), or transposed into `layout`.
+ * - `image` / `video`: stacked in the layout the samples carry, or transposed into `layout`.
  * - A sample missing a modality that others have: zeros there, mask 0.
  * - Shapes (and pixel dtypes) of the samples present must agree, or `REELSET_E_SHAPE`.
  *
@@ -237,13 +235,14 @@ function stack(
  * ```
  */
 export function collate(samples: readonly Sample[], options: CollateOptions = {}): Batch {
-  if (!Array.isArray(samples) || samples.length === 0) throw invalid('collate needs at least one sample');
-  const from = checkLayout('sampleLayout', options.sampleLayout) ?? 'channels-last';
-  const to = checkLayout('layout', options.layout) ?? from;
-  const { maxLength } = options;
-  if (maxLength !== undefined && (!Number.isSafeInteger(maxLength) || maxLength < 1)) {
-    throw invalid(`maxLength must be an integer ≥ 1, got ${String(maxLength)}`);
+  if (!Array.isArray(samples) || samples.length === 0) {
+    throw invalidArgument('collate needs at least one sample');
   }
+  const images = samples.map((s) => s.image);
+  const videos = samples.map((s) => s.video);
+  const to = checkLayout(options.layout) ?? firstLayout(images) ?? firstLayout(videos) ?? 'channels-last';
+  const { maxLength } = options;
+  if (maxLength !== undefined) checkInteger('maxLength', maxLength, 1);
   const b = samples.length;
   const ids = new Array<string>(b);
   const labels = new Int32Array(b);
@@ -267,18 +266,11 @@ export function collate(samples: readonly Sample[], options: CollateOptions = {}
     batch.tokens = { data, shape: [b, l] };
     batch.masks.tokens = mask;
   }
-  for (const [name, rank] of [
-    ['image', 3],
-    ['video', 4],
+  for (const [name, blocks, rank] of [
+    ['image', images, 3],
+    ['video', videos, 4],
   ] as const) {
-    const stacked = stack(
-      name,
-      samples.map((s) => s[name]),
-      rank,
-      from,
-      to,
-      ids,
-    );
+    const stacked = stack(name, blocks, rank, to, ids);
     if (stacked !== undefined) {
       batch[name] = stacked.column;
       batch.masks[name] = stacked.mask;
@@ -315,13 +307,11 @@ export interface BatchingOptions extends CollateOptions {
  * ```
  */
 export function collateBatches(dataset: Dataset<Sample>, options: BatchingOptions): Dataset<Batch> {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const { batchSize, dropRemainder, ...rest } = options;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw invalid(`batchSize must be an integer ≥ 1, got ${String(batchSize)}`);
-  }
-  checkLayout('sampleLayout', rest.sampleLayout);
-  checkLayout('layout', rest.layout);
+  checkInteger('batchSize', batchSize, 1);
+  checkLayout(rest.layout);
+  if (rest.maxLength !== undefined) checkInteger('maxLength', rest.maxLength, 1);
   return dataset
     .batch(batchSize, { dropRemainder: dropRemainder ?? false })
     .map((samples) => collate(samples, rest));

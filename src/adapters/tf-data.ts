@@ -1,9 +1,9 @@
 /** @module tfdata — a reelset Dataset as a TensorFlow.js `tf.data.Dataset` that `model.fitDataset` consumes. */
 import * as tf from '@tensorflow/tfjs';
-import { ReelsetError } from '../errors.js';
 import type { Dataset } from '../loaders/dataset/dataset.js';
 import { LABELS } from '../loaders/layout/labels.js';
 import type { Sample } from '../loaders/sample.js';
+import { checkInteger, checkOneOf, invalidArgument } from '../util/options.js';
 import { type Batch, type BatchingOptions, collateBatches } from './collate.js';
 
 /**
@@ -57,10 +57,6 @@ export interface TfDatasetOptions extends BatchingOptions {
  */
 export type TfBatch = { xs: { [name: string]: tf.Tensor }; ys: tf.Tensor };
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
 /** Turns one collated batch into tensors (no intermediate tensor is created, so none can leak). */
 function toTensors(
   batch: Batch,
@@ -97,7 +93,7 @@ function toTensors(
       for (let i = 0; i < batch.size; i++) {
         const label = batch.labels[i] as number;
         if (label < 0 || label >= oneHot) {
-          throw invalid(`label ${label} of sample ${batch.ids[i]} is outside 0..${oneHot - 1}`);
+          throw invalidArgument(`label ${label} of sample ${batch.ids[i]} is outside 0..${oneHot - 1}`);
         }
         data[i * oneHot + label] = 1;
       }
@@ -133,7 +129,7 @@ function toTensors(
  * ```
  */
 export function toTfDataset(dataset: Dataset<Sample>, options: TfDatasetOptions): tf.data.Dataset<TfBatch> {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const { names = {}, labels = 'sparse', numClasses = LABELS.length, masks = false, ...batching } = options;
   const resolved: Required<InputNames> = {
     text: names.text ?? 'text_data',
@@ -141,14 +137,11 @@ export function toTfDataset(dataset: Dataset<Sample>, options: TfDatasetOptions)
     video: names.video ?? 'video_data',
   };
   for (const name of Object.values(resolved)) {
-    if (typeof name !== 'string' || name === '') throw invalid('names are non-empty strings');
+    if (typeof name !== 'string' || name === '') throw invalidArgument('names are non-empty strings');
   }
-  if (new Set(Object.values(resolved)).size !== 3) throw invalid('names must be distinct');
-  if (labels !== 'sparse' && labels !== 'one-hot')
-    throw invalid(`labels is 'sparse' or 'one-hot', got ${String(labels)}`);
-  if (!Number.isSafeInteger(numClasses) || numClasses < 1) {
-    throw invalid(`numClasses must be an integer ≥ 1, got ${String(numClasses)}`);
-  }
+  if (new Set(Object.values(resolved)).size !== 3) throw invalidArgument('names must be distinct');
+  checkOneOf('labels', labels, ['sparse', 'one-hot'] as const);
+  checkInteger('numClasses', numClasses, 1);
   const batches = collateBatches(dataset, batching);
   const oneHot = labels === 'one-hot' ? numClasses : undefined;
   const withMasks = masks === true;

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { type CheckProblem, checkDataset } from '../tools/check.js';
+import type { CheckProblem, CheckSummary } from '../tools/check.js';
 import { integerOption } from './options.js';
 
 interface CheckCliOptions {
@@ -46,9 +46,10 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the summary as one JSON object (problems and renames included)')
     .option('--labels <names...>', 'only these labels')
     .action(async (root: string, options: CheckCliOptions) => {
+      const { checkDataset } = await import('../tools/check.js');
       const report = options.report === undefined ? undefined : await openReport(options.report);
       const text = !options.json;
-      let summary: Awaited<ReturnType<typeof checkDataset>>;
+      let summary: CheckSummary;
       try {
         summary = await checkDataset(root, {
           fix: options.fix,

@@ -6,10 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { collateBatches } from '../adapters/collate.js';
-import { openDataset } from '../loaders/open.js';
 import type { Skip } from '../loaders/sample.js';
-import { synthesize } from '../synth/index.js';
 
 interface DemoOptions {
   keep?: boolean;
@@ -27,6 +24,11 @@ const DEMO_LABELS = ['Beach', 'City', 'Green Screen'];
  * ```
  */
 export async function runDemo(options: DemoOptions, log: (line: string) => void): Promise<void> {
+  const [{ synthesize }, { openDataset }, { collateBatches }] = await Promise.all([
+    import('../synth/index.js'),
+    import('../loaders/open.js'),
+    import('../adapters/collate.js'),
+  ]);
   const root = options.dir ?? (await mkdtemp(join(tmpdir(), 'reelset-demo-')));
   try {
     const started = Date.now();

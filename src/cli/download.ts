@@ -3,10 +3,10 @@
  * layout with resume, retries and checks; a progress bar on a terminal, plain lines otherwise; SIGINT
  * stops cleanly (partial files are kept, a rerun continues).
  */
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ReelsetError } from '../errors.js';
-import { type DownloadOptions, type DownloadProgress, download } from '../loaders/download/download.js';
+import type { DownloadOptions, DownloadProgress } from '../loaders/download/download.js';
 import type { MediaKind } from '../loaders/layout/naming.js';
 import { integerOption, numberOption } from './options.js';
 
@@ -83,7 +83,10 @@ function eta(seconds: number | undefined): string {
 }
 
 /** A progress display: a cli-progress bar on a TTY, else a plain line every 5 s on stderr. */
-function progressDisplay(enabled: boolean): { update: (p: DownloadProgress) => void; stop: () => void } {
+function progressDisplay(
+  enabled: boolean,
+  cliProgress: typeof CliProgress,
+): { update: (p: DownloadProgress) => void; stop: () => void } {
   if (!enabled) return { update: () => undefined, stop: () => undefined };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -214,7 +217,11 @@ export function registerDownload(program: Command): void {
         controller.abort();
       };
       process.on('SIGINT', onSigint);
-      const display = progressDisplay(o.progress);
+      const [{ download }, { default: cliProgress }] = await Promise.all([
+        import('../loaders/download/download.js'),
+        import('cli-progress'),
+      ]);
+      const display = progressDisplay(o.progress, cliProgress);
       const options: DownloadOptions = {
         out: o.out,
         headers: Object.fromEntries(o.header.map(parseHeader)),

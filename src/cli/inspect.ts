@@ -2,7 +2,6 @@
  * @module inspect — `reelset inspect ROOT`: lists the samples of an on-disk data set, as text or JSON lines.
  */
 import type { Command } from 'commander';
-import { openDataset } from '../loaders/open.js';
 import type { Sample, Skip } from '../loaders/sample.js';
 import { integerOption } from './options.js';
 
@@ -54,6 +53,7 @@ export function registerInspect(program: Command): void {
     .option('--labels <names...>', 'only these labels')
     .option('--require <kinds...>', 'skip items lacking these files (txt, jpeg, mp4)')
     .action(async (root: string, options: InspectOptions) => {
+      const { openDataset } = await import('../loaders/open.js');
       const skips: Skip[] = [];
       let dataset = openDataset(root, {
         labels: options.labels,

@@ -1,6 +1,7 @@
 /**
  * @module main — the `reelset` command line: wires one file per command into commander and turns any error
- * into a one-line message and a non-zero exit.
+ * into a one-line message and a non-zero exit. Registering a command loads only its options; each command
+ * imports what it runs (tfjs, sharp, the decoders, undici) inside its action, so `reelset --help` stays fast.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';

@@ -1,8 +1,8 @@
 /**
  * @module options — parsers of command-line option values shared by the commands: each returns the value
- * or throws `ReelsetError` `REELSET_E_INVALID_ARGUMENT` naming the option.
+ * or throws `ReelsetError` `REELSET_E_INVALID_ARGUMENT` naming the option, in the style of util/options.
  */
-import { ReelsetError } from '../errors.js';
+import { invalidArgument, rangeText } from '../util/options.js';
 
 /**
  * Parses a whole number within `[min, max]`, for commander's `argParser`.
@@ -21,9 +21,8 @@ export function integerOption(
   return (value) => {
     const parsed = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new ReelsetError(
-        'REELSET_E_INVALID_ARGUMENT',
-        `${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      throw invalidArgument(
+        `${flag} must be a whole number${rangeText(min, max)}, got ${JSON.stringify(value)}`,
       );
     }
     return parsed;
@@ -43,10 +42,7 @@ export function numberOption(flag: string, min: number, max: number): (value: st
   return (value) => {
     const parsed = value.trim() === '' ? Number.NaN : Number(value);
     if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-      throw new ReelsetError(
-        'REELSET_E_INVALID_ARGUMENT',
-        `${flag} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`,
-      );
+      throw invalidArgument(`${flag} must be a number${rangeText(min, max)}, got ${JSON.stringify(value)}`);
     }
     return parsed;
   };

@@ -3,7 +3,7 @@
  * with id and brief, and optionally a strip of sampled frames per clip.
  */
 import type { Command } from 'commander';
-import { type PreviewOptions, previewSheet } from '../tools/preview.js';
+import type { PreviewOptions } from '../tools/preview.js';
 import { integerOption } from './options.js';
 
 /**
@@ -33,6 +33,7 @@ export function registerPreview(program: Command): void {
     )
     .option('--concurrency <n>', 'items decoded at once (default 4)', integerOption('--concurrency', 1, 64))
     .action(async (root: string, options: PreviewOptions) => {
+      const { previewSheet } = await import('../tools/preview.js');
       const result = await previewSheet(root, options);
       const problems = [
         result.missingCovers > 0 ? `${result.missingCovers} without cover` : '',

@@ -3,8 +3,7 @@
  * and bytes on disk, as a text table or JSON, and optionally a PNG chart of counts per label.
  */
 import type { Command } from 'commander';
-import { computeStats, type DatasetStats } from '../tools/stats.js';
-import { plotStats } from '../tools/stats-plot.js';
+import type { DatasetStats } from '../tools/stats.js';
 import { integerOption } from './options.js';
 
 interface StatsCliOptions {
@@ -104,10 +103,13 @@ export function registerStats(program: Command): void {
       integerOption('--concurrency', 1, 1024),
     )
     .action(async (input: string, options: StatsCliOptions) => {
+      const { computeStats } = await import('../tools/stats.js');
       const stats = await computeStats(input, { concurrency: options.concurrency });
       let plot: { width: number; height: number } | undefined;
-      if (options.plot !== undefined)
+      if (options.plot !== undefined) {
+        const { plotStats } = await import('../tools/stats-plot.js');
         plot = await plotStats(stats, options.plot, { chinese: options.chinese });
+      }
       if (options.json) {
         process.stdout.write(`${JSON.stringify(stats)}\n`);
       } else {

@@ -1,6 +1,5 @@
 /** @module synth — `reelset synth DIR`: writes a synthetic data set in the original's on-disk layout. */
 import type { Command } from 'commander';
-import { synthesize } from '../synth/index.js';
 import { integerOption, numberOption } from './options.js';
 
 interface SynthCliOptions {
@@ -57,6 +56,7 @@ export function registerSynth(program: Command): void {
       integerOption('--concurrency', 1, 1024),
     )
     .action(async (dir: string, options: SynthCliOptions) => {
+      const { synthesize } = await import('../synth/index.js');
       const report = await synthesize(dir, options);
       const seconds = (report.elapsedMs / 1000).toFixed(1);
       process.stdout.write(

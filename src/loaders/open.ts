@@ -7,7 +7,7 @@ import {
   type DecodedSample,
   type DecodeOptions,
   decodeStage,
-  requiredFiles,
+  planDecoding,
   wantsDecoding,
 } from './decode/stage.js';
 import { type LayoutOptions, layoutSource } from './layout/layout-source.js';
@@ -63,11 +63,12 @@ export function openDataset<const O extends OpenDatasetOptions>(
 export function openDataset(root: string, options: OpenDatasetOptions = {}): Dataset<Sample> {
   const o = options;
   if (!wantsDecoding(o)) return Dataset.fromSource(layoutSource(root, o));
-  const layout: OpenDatasetOptions = { require: o.require ?? requiredFiles(o) };
+  const plan = planDecoding(o);
+  const layout: LayoutOptions = { require: o.require ?? plan.required };
   if (o.labels !== undefined) layout.labels = o.labels;
   if (o.onError !== undefined) layout.onError = o.onError;
-  const quiet: OpenDatasetOptions = { ...layout, onError: 'skip' };
+  const quiet: LayoutOptions = { ...layout, onError: 'skip' };
   if (o.onSkip !== undefined) layout.onSkip = o.onSkip;
   const samples = Dataset.fromSource(layoutSource(root, layout));
-  return decodeStage(samples, o, () => Dataset.fromSource(layoutSource(root, quiet)));
+  return decodeStage(samples, plan, () => Dataset.fromSource(layoutSource(root, quiet)));
 }

@@ -3,6 +3,8 @@
  * item or line is left out.
  */
 import type { ReelsetErrorCode } from '../errors.js';
+import { checkOneOf } from '../util/options.js';
+import type { PixelLayout } from './decode/pixels.js';
 
 /**
  * One multimodal sample: a text brief, a cover JPEG and an MP4 clip, with its label. `tokens`, `image` and
@@ -28,10 +30,15 @@ export interface Sample {
   durationSec: number | null;
   /** Token ids of the brief (text pipeline on). */
   tokens?: Int32Array;
-  /** Cover pixels (cover pipeline on). */
-  image?: { data: Uint8Array | Float32Array; shape: [number, number, number] };
-  /** Sampled frames and the time of each (video pipeline on). */
-  video?: { data: Uint8Array | Float32Array; shape: [number, number, number, number]; timesSec: number[] };
+  /** Cover pixels (cover pipeline on); `layout` says the order of `shape` (channels-last when absent). */
+  image?: { data: Uint8Array | Float32Array; shape: [number, number, number]; layout?: PixelLayout };
+  /** Sampled frames and the time of each (video pipeline on); `layout` as for `image`. */
+  video?: {
+    data: Uint8Array | Float32Array;
+    shape: [number, number, number, number];
+    timesSec: number[];
+    layout?: PixelLayout;
+  };
   /** Where each part of the sample came from: absolute file paths. */
   source: { txt?: string; jpeg?: string; mp4?: string };
 }
@@ -68,3 +75,16 @@ export interface Skip {
  * ```
  */
 export type OnError = 'skip' | 'throw';
+
+/**
+ * Checks an `onError` option (default `'skip'`).
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` unless it is `'skip'` or `'throw'`.
+ * @example
+ * ```ts
+ * const policy = checkOnError(options.onError); // 'skip' when not given
+ * ```
+ */
+export function checkOnError(value: unknown): OnError {
+  return checkOneOf('onError', value ?? 'skip', ['skip', 'throw'] as const);
+}

@@ -6,11 +6,12 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ReelsetError } from '../errors.js';
 import { formatDuration } from '../loaders/layout/fields.js';
 import { LABELS, labelId } from '../loaders/layout/labels.js';
 import { originalCoverUrl, originalMp4Url, urlFileName } from '../loaders/layout/naming.js';
 import { itemTxtEntries, pyDictLiteral, pyRepr } from '../loaders/layout/py-repr.js';
+import { forEachLimit } from '../util/concurrency.js';
+import { checkInteger, checkNumber, invalidArgument } from '../util/options.js';
 import { BAD_KINDS, type BadKind, malformedTxt, missingFile, truncateJpeg } from './bad.js';
 import { coverJpeg } from './cover.js';
 import { createRng, mixSeed, type Rng } from './rng.js';
@@ -152,23 +153,6 @@ interface Plan {
   mp4Name: string;
 }
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
-function checkInteger(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min)
-    throw invalid(`${name} must be a whole number >= ${min}, got ${value}`);
-  return value;
-}
-
-function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw invalid(`${name} must be a number from ${min} to ${max}, got ${value}`);
-  }
-  return value;
-}
-
 function newId(rng: Rng, used: Set<string>): string {
   for (;;) {
     // Mostly 8 digits like the real ids, some 7 (so zero-padding to 9 digits shows).
@@ -179,17 +163,6 @@ function newId(rng: Rng, used: Set<string>): string {
       return id;
     }
   }
-}
-
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
 }
 
 function txtEntries(id: string, time: string, brief: string): Array<[string, string]> {
@@ -361,24 +334,24 @@ async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySe
  */
 export async function synthesize(dir: string, options: SynthOptions = {}): Promise<SynthReport> {
   const started = performance.now();
-  if (typeof dir !== 'string' || dir === '') throw invalid('synthesize needs a folder path');
+  if (typeof dir !== 'string' || dir === '') throw invalidArgument('synthesize needs a folder path');
   const o: Required<SynthOptions> = {
     perLabel: checkInteger('perLabel', options.perLabel ?? 4, 1),
     labels: options.labels ?? LABELS.map((label) => label.name),
-    seconds: checkRange('seconds', options.seconds ?? 2, 0.05, 600),
+    seconds: checkNumber('seconds', options.seconds ?? 2, 0.05, 600),
     seed: checkInteger('seed', options.seed ?? 0, Number.MIN_SAFE_INTEGER),
     bad: options.bad ?? false,
-    textSignal: checkRange('textSignal', options.textSignal ?? 0.6, 0, 1),
+    textSignal: checkNumber('textSignal', options.textSignal ?? 0.6, 0, 1),
     concurrency: checkInteger('concurrency', options.concurrency ?? availableParallelism(), 1),
   };
-  if (o.labels.length === 0) throw invalid('labels must name at least one label');
+  if (o.labels.length === 0) throw invalidArgument('labels must name at least one label');
   for (const label of o.labels) labelId(label);
-  if (new Set(o.labels).size !== o.labels.length) throw invalid('labels must not repeat');
+  if (new Set(o.labels).size !== o.labels.length) throw invalidArgument('labels must not repeat');
   const root = resolve(dir);
   const plans = makePlans(root, o.labels, o);
   const used = new Set(plans.map((plan) => plan.item.id));
   await mkdir(root, { recursive: true });
-  await pool(
+  await forEachLimit(
     plans.filter((plan) => plan.copyOf === undefined),
     o.concurrency,
     (plan) => writeItem(plan, o, used),

@@ -1,5 +1,5 @@
 /** @module rng — a small seeded pseudo-random generator (mulberry32) and seed mixing, for the synthesizer. */
-import { fmix32, mulberry32 } from '../util/random.js';
+import { fmix32, fnv1a, mulberry32 } from '../util/random.js';
 
 /**
  * A deterministic pseudo-random generator: the same seed always yields the same sequence.
@@ -34,16 +34,8 @@ export interface Rng {
  * ```
  */
 export function mixSeed(...parts: ReadonlyArray<number | string>): number {
-  let h = 0x811c9dc5;
-  for (const part of parts) {
-    const text = typeof part === 'number' ? `n${part}` : `s${part}`;
-    for (let i = 0; i < text.length; i++) {
-      h ^= text.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-    h ^= 0x7c;
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a('');
+  for (const part of parts) h = fnv1a(typeof part === 'number' ? `n${part}|` : `s${part}|`, h);
   return fmix32(h);
 }
 

@@ -1,5 +1,5 @@
 /** @module check.test — `checkDataset` and `reelset check` on a synthesized set with every kind of bad item. */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { runCli, toolsDataset } from '../../test/helpers.js';
 import { registerCheck } from '../cli/check.js';
 import { isReelsetError } from '../errors.js';
 import { paddedId } from '../loaders/layout/fields.js';
+import { layoutSource } from '../loaders/layout/layout-source.js';
 import { type BadKind, type SynthItem, type SynthReport, synthesize } from '../synth/index.js';
 import { type CheckProblem, checkDataset } from './check.js';
 
@@ -134,6 +135,30 @@ describe('checkDataset', () => {
     ]);
     expect(await readFile(join(folder, `${item.id}.jpeg`))).toEqual(original);
     expect(await readFile(duplicate, 'utf8')).toBe('not the same bytes');
+  });
+
+  it('follows the layout link rule: a link to the root itself leaves it, one inside is followed', async () => {
+    const root = await copy('links');
+    await symlink(root, join(root, 'Beach', '999'));
+    await symlink(root, join(root, 'Nature'));
+    // A good item's .txt moved to the root (files there are not items) and linked back: followed.
+    const item = report.items.find((i) => !i.bad && i.label === 'City') as SynthItem;
+    const txt = join(root, relative(report.root, item.folder), `${item.id}.txt`);
+    await rename(txt, join(root, 'moved.txt'));
+    await symlink(join(root, 'moved.txt'), txt);
+    const summary = await checkDataset(root);
+    const extra = summary.problems.filter((p) => !expectedKeys(report.items).includes(key(p)));
+    expect(extra.map((p) => [relative(root, p.path), p.kind, p.code, p.reason])).toEqual([
+      ['Beach/999', 'folder', 'REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root'],
+      ['Nature', 'folder', 'REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root'],
+    ]);
+    const source = layoutSource(root, { require: ['txt', 'jpeg', 'mp4'] });
+    const samples: string[] = [];
+    for await (const { value } of source.open(undefined, { epoch: 0 }))
+      samples.push(`${value.label}/${value.id}`);
+    expect(samples).toContain(`City/${item.id}`);
+    const links = source.skips.filter((skip) => skip.reason.includes('leaves the root'));
+    expect(links.map((skip) => relative(root, skip.where))).toEqual(['Beach/999', 'Nature']);
   });
 
   it('rejects a bad concurrency and a missing root', async () => {

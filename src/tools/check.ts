@@ -4,19 +4,21 @@
  */
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { isReelsetError, type ReelsetErrorCode } from '../errors.js';
+import { isReelsetError, messageOf, type ReelsetErrorCode } from '../errors.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from '../loaders/decode/image.js';
 import { probeVideo } from '../loaders/decode/video.js';
 import { readItemTxt } from '../loaders/layout/item-files.js';
-import { MEDIA_KINDS, urlFileName } from '../loaders/layout/naming.js';
+import { MEDIA_KINDS } from '../loaders/layout/naming.js';
 import {
-  describeItem,
-  type ListedFile,
-  type ListedItem,
-  listItemEntries,
+  type ItemFile,
+  itemFileNames,
   type ProblemKind,
+  readItemFolder,
+  type ScannedItem,
+  scanLayout,
 } from '../loaders/layout/scan.js';
-import { checkWhole, forEachLimit } from '../util/concurrency.js';
+import { forEachLimit } from '../util/concurrency.js';
+import { checkInteger } from '../util/options.js';
 
 /**
  * One problem found by {@link checkDataset}: one line of the JSONL report.
@@ -115,10 +117,6 @@ export interface CheckSummary {
   toRename: number;
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 async function exists(file: string): Promise<boolean> {
   try {
     await lstat(file);
@@ -175,7 +173,7 @@ async function renameNoReplace(from: string, to: string): Promise<boolean> {
  * ```
  */
 export async function checkDataset(root: string, options: CheckOptions = {}): Promise<CheckSummary> {
-  const concurrency = checkWhole('concurrency', options.concurrency ?? 4, 1, 256);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? 4, 1, 256);
   const limitInputPixels = options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   const probeTimeoutMs = options.probeTimeoutMs ?? 30_000;
   const resolved = path.resolve(root);
@@ -199,7 +197,7 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     options.onProblem?.(problem);
   };
 
-  const checkItem = async (item: ListedItem): Promise<number> => {
+  const checkItem = async (item: ScannedItem): Promise<number> => {
     let found = 0;
     const problem = (kind: ProblemKind, file: string, code: ReelsetErrorCode, reason: string): void => {
       found++;
@@ -252,8 +250,9 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
           ...file,
           name: path.basename(to),
           path: to,
+          openPath: file.openPath === file.path ? to : file.openPath,
           urlNamed: false,
-        } satisfies ListedFile;
+        } satisfies ItemFile;
       } else {
         summary.toRename++;
       }
@@ -262,7 +261,7 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     }
     for (const kind of MEDIA_KINDS) {
       if (item.files[kind] !== undefined || item.problems.some((p) => p.kind === kind)) continue;
-      const names = kind === 'txt' ? `${item.name}.txt` : `${item.name}.${kind} or ${urlFileName(id, kind)}`;
+      const names = itemFileNames(item.name, id, kind).join(' or ');
       problem(
         kind,
         path.join(item.dir, `${item.name}.${kind}`),
@@ -272,12 +271,12 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     }
     const { txt, jpeg, mp4 } = item.files;
     if (txt !== undefined) {
-      const result = await readItemTxt(txt.path, id);
+      const result = await readItemTxt(txt.openPath, id);
       if (!result.ok) problem('txt', txt.path, result.code, result.reason);
     }
     if (jpeg !== undefined) {
       try {
-        await decodeImage(jpeg.path, { height: 8, width: 8, limitInputPixels });
+        await decodeImage(jpeg.openPath, { height: 8, width: 8, limitInputPixels });
       } catch (err) {
         if (!isReelsetError(err)) throw err;
         problem('jpeg', jpeg.path, err.code, messageOf(err));
@@ -285,7 +284,7 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     }
     if (mp4 !== undefined) {
       try {
-        const info = await probeVideo(mp4.path, { timeoutMs: probeTimeoutMs });
+        const info = await probeVideo(mp4.openPath, { timeoutMs: probeTimeoutMs });
         if (!(info.durationSec > 0)) {
           problem('mp4', mp4.path, 'REELSET_E_BAD_MEDIA', `the clip's duration is ${info.durationSec} s`);
         }
@@ -297,14 +296,15 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     return found;
   };
 
-  const entries = listItemEntries(resolved, {
-    labels: options.labels,
-    onFolderProblem: (dir, label, p) =>
-      report({ path: dir, id: null, label, kind: p.kind, code: p.code, reason: p.reason }),
-  });
+  const entries = scanLayout(resolved, { labels: options.labels });
   await forEachLimit(entries, concurrency, async (entry) => {
+    if (entry.type === 'problem') {
+      const { dir, label, problem: p } = entry;
+      report({ path: dir, id: null, label, kind: p.kind, code: p.code, reason: p.reason });
+      return;
+    }
     summary.items++;
-    const found = await checkItem(await describeItem(entry));
+    const found = await checkItem(await readItemFolder(entry));
     if (found === 0) summary.cleanItems++;
   });
   const byPath = (a: { path?: string; from?: string }, b: { path?: string; from?: string }): number => {

@@ -10,8 +10,9 @@ import { decodeImage } from '../loaders/decode/image.js';
 import { decodeVideo } from '../loaders/decode/video.js';
 import { readItemTxt } from '../loaders/layout/item-files.js';
 import { labelId } from '../loaders/layout/labels.js';
-import { describeItem, listItemEntries } from '../loaders/layout/scan.js';
-import { checkWhole } from '../util/concurrency.js';
+import { type ItemEntry, readItemFolder, scanLayout } from '../loaders/layout/scan.js';
+import { forEachLimit } from '../util/concurrency.js';
+import { checkInteger } from '../util/options.js';
 import { escapeXml, wrapText } from './svg.js';
 
 /**
@@ -224,13 +225,14 @@ interface TileData extends PreviewTile {
 export async function previewSheet(root: string, options: PreviewOptions): Promise<PreviewResult> {
   labelId(options.label);
   const format = formatOf(options.out);
-  const limit = checkWhole('limit', options.limit ?? 24, 1, 1000);
-  const columns = checkWhole('columns', options.columns ?? 6, 1, 50);
-  const frames = checkWhole('frames', options.frames ?? 0, 0, 16);
-  const concurrency = checkWhole('concurrency', options.concurrency ?? 4, 1, 64);
+  const limit = checkInteger('limit', options.limit ?? 24, 1, 1000);
+  const columns = checkInteger('columns', options.columns ?? 6, 1, 50);
+  const frames = checkInteger('frames', options.frames ?? 0, 0, 16);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? 4, 1, 64);
 
-  const entries: Array<Parameters<typeof describeItem>[0]> = [];
-  for await (const entry of listItemEntries(root, { labels: [options.label] })) {
+  const entries: ItemEntry[] = [];
+  for await (const entry of scanLayout(root, { labels: [options.label] })) {
+    if (entry.type === 'problem') continue;
     entries.push(entry);
     if (entries.length === limit) break;
   }
@@ -240,56 +242,51 @@ export async function previewSheet(root: string, options: PreviewOptions): Promi
   const g = sheetGeometry(entries.length, columns, frames);
 
   const tiles: TileData[] = new Array(entries.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const index = next++;
-      const item = await describeItem(entries[index] as (typeof entries)[number]);
-      const tile: TileData = { id: item.id ?? item.name, brief: '' };
-      tiles[index] = tile;
-      if (item.id !== undefined && item.files.txt) {
-        const txt = await readItemTxt(item.files.txt.path, item.id);
-        tile.brief = txt.ok ? txt.brief : `(txt: ${txt.reason})`;
-      } else {
-        tile.brief = '(no txt)';
+  await forEachLimit(entries.entries(), concurrency, async ([index, entry]) => {
+    const item = await readItemFolder(entry);
+    const tile: TileData = { id: item.id ?? item.name, brief: '' };
+    tiles[index] = tile;
+    if (item.id !== undefined && item.files.txt) {
+      const txt = await readItemTxt(item.files.txt.openPath, item.id);
+      tile.brief = txt.ok ? txt.brief : `(txt: ${txt.reason})`;
+    } else {
+      tile.brief = '(no txt)';
+    }
+    if (item.files.jpeg) {
+      try {
+        const image = await decodeImage(item.files.jpeg.openPath, {
+          height: g.coverHeight,
+          width: g.tileWidth,
+          fit: 'cover',
+        });
+        tile.cover = image.data as Uint8Array;
+      } catch (err) {
+        tile.coverProblem = reasonOf(err);
       }
-      if (item.files.jpeg) {
+    } else {
+      tile.coverProblem = 'no cover';
+    }
+    if (frames > 0) {
+      if (item.files.mp4) {
         try {
-          const image = await decodeImage(item.files.jpeg.path, {
-            height: g.coverHeight,
-            width: g.tileWidth,
-            fit: 'cover',
+          const clip = await decodeVideo(item.files.mp4.openPath, {
+            frames,
+            height: g.frameHeight,
+            width: g.frameWidth,
+            sampling: 'uniform',
           });
-          tile.cover = image.data as Uint8Array;
+          const size = g.frameHeight * g.frameWidth * 3;
+          const data = clip.data as Uint8Array;
+          tile.frames = Array.from({ length: frames }, (_, k) => data.subarray(k * size, (k + 1) * size));
         } catch (err) {
-          tile.coverProblem = reasonOf(err);
+          if (isReelsetError(err, 'REELSET_E_FFMPEG_NOT_FOUND')) throw err;
+          tile.clipProblem = reasonOf(err);
         }
       } else {
-        tile.coverProblem = 'no cover';
-      }
-      if (frames > 0) {
-        if (item.files.mp4) {
-          try {
-            const clip = await decodeVideo(item.files.mp4.path, {
-              frames,
-              height: g.frameHeight,
-              width: g.frameWidth,
-              sampling: 'uniform',
-            });
-            const size = g.frameHeight * g.frameWidth * 3;
-            const data = clip.data as Uint8Array;
-            tile.frames = Array.from({ length: frames }, (_, k) => data.subarray(k * size, (k + 1) * size));
-          } catch (err) {
-            if (isReelsetError(err, 'REELSET_E_FFMPEG_NOT_FOUND')) throw err;
-            tile.clipProblem = reasonOf(err);
-          }
-        } else {
-          tile.clipProblem = 'no clip';
-        }
+        tile.clipProblem = 'no clip';
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
+  });
 
   const layers: sharp.OverlayOptions[] = [];
   tiles.forEach((tile, i) => {

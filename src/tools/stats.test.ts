@@ -1,5 +1,5 @@
 /** @module stats.test — `computeStats` on a synthesized set (catalog and root), the PNG chart, `reelset stats`. */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -115,6 +115,25 @@ describe('computeStats on a layout root', () => {
       REELSET_E_MISSING_MEDIA: 3,
       REELSET_E_PY_LITERAL: 2,
     });
+  });
+});
+
+describe('computeStats and the link rule', () => {
+  it('skips a link to the root itself (label or item folder) exactly as openDataset does', async () => {
+    const root = join(tmp, 'links');
+    await cp(report.root, root, { recursive: true });
+    await symlink(root, join(root, 'Beach', '999'));
+    await symlink(root, join(root, 'Nature'));
+    const stats = await computeStats(root);
+    const source = layoutSource(root, { require: ['txt', 'jpeg', 'mp4'] });
+    for await (const _ of source.open(undefined, { epoch: 0 })) {
+      // drain
+    }
+    const expected: Record<string, number> = {};
+    for (const skip of source.skips) expected[skip.code] = (expected[skip.code] ?? 0) + 1;
+    expect(stats.skips).toEqual(expected);
+    expect(stats.skips.REELSET_E_BAD_ITEM).toBe((rootStats.skips.REELSET_E_BAD_ITEM ?? 0) + 2);
+    expect(stats.items).toBe(rootStats.items);
   });
 });
 

@@ -10,8 +10,9 @@ import { readItemTxt } from '../loaders/layout/item-files.js';
 import { LABELS } from '../loaders/layout/labels.js';
 import type { MediaKind } from '../loaders/layout/naming.js';
 import { MEDIA_KINDS } from '../loaders/layout/naming.js';
-import { describeItem, listItemEntries } from '../loaders/layout/scan.js';
-import { checkWhole, forEachLimit } from '../util/concurrency.js';
+import { readItemFolder, scanLayout } from '../loaders/layout/scan.js';
+import { forEachLimit } from '../util/concurrency.js';
+import { checkInteger } from '../util/options.js';
 
 /**
  * One label's line of {@link DatasetStats}: how many items (catalog lines, or item folders) it has, and
@@ -289,11 +290,13 @@ async function layoutStats(root: string, concurrency: number): Promise<DatasetSt
   const tally = new Tally();
   const zero = (): Record<MediaKind, number> => ({ txt: 0, jpeg: 0, mp4: 0 });
   const disk: DiskStats = { missing: zero(), bytes: zero(), totalBytes: 0, urlNamed: { jpeg: 0, mp4: 0 } };
-  const entries = listItemEntries(root, {
-    onFolderProblem: (_dir, _label, problem) => tally.skip(problem.code),
-  });
+  const entries = scanLayout(root);
   await forEachLimit(entries, concurrency, async (entry) => {
-    const item = await describeItem(entry);
+    if (entry.type === 'problem') {
+      tally.skip(entry.problem.code);
+      return;
+    }
+    const item = await readItemFolder(entry, { sizes: true });
     const first = item.problems[0];
     if (item.id === undefined || first !== undefined) {
       // As the layout does: an item whose folder is bad or holds a link leaving the root is skipped whole.
@@ -309,12 +312,13 @@ async function layoutStats(root: string, concurrency: number): Promise<DatasetSt
         missing = true;
         continue;
       }
-      disk.bytes[kind] += file.size;
-      disk.totalBytes += file.size;
-      tally.bytesPerLabel[item.labelId] = (tally.bytesPerLabel[item.labelId] ?? 0) + file.size;
+      const size = file.size ?? 0;
+      disk.bytes[kind] += size;
+      disk.totalBytes += size;
+      tally.bytesPerLabel[item.labelId] = (tally.bytesPerLabel[item.labelId] ?? 0) + size;
       if (file.urlNamed && kind !== 'txt') disk.urlNamed[kind]++;
     }
-    const txt = item.files.txt ? await readItemTxt(item.files.txt.path, item.id) : undefined;
+    const txt = item.files.txt ? await readItemTxt(item.files.txt.openPath, item.id) : undefined;
     tally.duration(txt?.ok ? txt.durationSec : null);
     if (missing) tally.skip('REELSET_E_MISSING_MEDIA');
     else if (txt !== undefined && !txt.ok) tally.skip(txt.code);
@@ -340,7 +344,7 @@ async function layoutStats(root: string, concurrency: number): Promise<DatasetSt
  * ```
  */
 export async function computeStats(input: string, options: StatsOptions = {}): Promise<DatasetStats> {
-  const concurrency = checkWhole('concurrency', options.concurrency ?? 16, 1, 1024);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? 16, 1, 1024);
   const resolved = path.resolve(input);
   let isDir: boolean;
   try {

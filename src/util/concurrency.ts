@@ -1,37 +1,88 @@
 /**
- * @module pool — runs an async function over an async iterable with at most N calls at once, and checks
- * the tools' whole-number options (such as that N).
+ * @module util/concurrency — the one concurrency primitive: a {@link Limiter} of calls in flight, and
+ * {@link forEachLimit}, which runs a function over a stream with it.
  */
-import { ReelsetError } from '../errors.js';
+import { checkInteger } from './options.js';
 
 /**
- * Checks a whole-number option of a tool: a safe integer from `min` to `max`. Returns it.
+ * At most `size` tasks at once: `run(task)` waits for a free slot (first come, first served), runs the task
+ * and frees the slot when it settles.
  *
- * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` otherwise.
  * @example
  * ```ts
- * const concurrency = checkWhole('concurrency', options.concurrency ?? 4, 1, 64);
+ * const limiter = new Limiter(4);
+ * const results = await Promise.all(paths.map((p) => limiter.run(() => decode(p)))); // 4 at a time
  * ```
  */
-export function checkWhole(name: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ReelsetError(
-      'REELSET_E_INVALID_ARGUMENT',
-      `${name} must be a whole number from ${min} to ${max}, got ${value}`,
-    );
+export class Limiter {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  /** @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` unless `size` is a whole number ≥ 1. */
+  constructor(size: number) {
+    this.#free = checkInteger('concurrency', size, 1);
   }
-  return value;
+
+  /**
+   * Waits for a free slot and takes it; give it back with {@link Limiter.release}.
+   *
+   * @example
+   * ```ts
+   * await limiter.acquire();
+   * try { await work(); } finally { limiter.release(); }
+   * ```
+   */
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  /**
+   * Gives a slot back: to the longest waiting caller, or to the pool.
+   *
+   * @example
+   * ```ts
+   * limiter.release();
+   * ```
+   */
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) next();
+    else this.#free++;
+  }
+
+  /**
+   * Runs `task` in a slot.
+   *
+   * @example
+   * ```ts
+   * const image = await limiter.run(() => decodeImage(path));
+   * ```
+   */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await task();
+    } finally {
+      this.release();
+    }
+  }
 }
 
 /**
- * Calls `fn` for each element of `source`, at most `limit` calls at a time, pulling elements only as
- * workers free up (so a streamed source is never read ahead by more than `limit`). Rejects with the first
- * error after the calls in flight have settled; no new call starts after an error.
+ * Calls `fn` for each element of `source`, at most `limit` calls at a time, pulling an element only when a
+ * slot is free (so a streamed source is never read ahead by more than `limit`). Rejects with the first
+ * error after the calls in flight have settled; no new call starts after an error, and the source is
+ * closed.
  *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` unless `limit` is a whole number ≥ 1.
  * @example
  * ```ts
- * await forEachLimit(listItems(root), 8, async (item) => {
- *   await inspect(item);
+ * await forEachLimit(scanEntries(root), 8, async (entry) => {
+ *   await inspect(entry);
  * });
  * ```
  */
@@ -40,41 +91,43 @@ export async function forEachLimit<T>(
   limit: number,
   fn: (value: T) => Promise<void>,
 ): Promise<void> {
+  const limiter = new Limiter(limit);
   const it =
     Symbol.asyncIterator in source
       ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
       : (source as Iterable<T>)[Symbol.iterator]();
-  let failed = false;
-  let error: unknown;
-  let pulling: Promise<unknown> = Promise.resolve();
-  // Calls to next() are chained so that a sync or async iterator is never asked twice at once.
-  const pull = (): Promise<IteratorResult<T>> => {
-    const next = pulling.then(() => it.next());
-    pulling = next.catch(() => undefined);
-    return next;
-  };
-  const worker = async (): Promise<void> => {
-    while (!failed) {
-      let next: IteratorResult<T>;
-      try {
-        next = await pull();
-      } catch (err) {
-        if (!failed) error = err;
-        failed = true;
-        return;
-      }
-      if (next.done || failed) return;
-      try {
-        await fn(next.value);
-      } catch (err) {
-        if (!failed) error = err;
-        failed = true;
-      }
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let exhausted = false;
+  while (failure === undefined) {
+    await limiter.acquire();
+    if (failure !== undefined) break;
+    let next: IteratorResult<T>;
+    try {
+      next = await it.next();
+    } catch (error) {
+      failure = { error };
+      exhausted = true;
+      break;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.floor(limit)) }, worker));
-  if (failed) {
-    await it.return?.();
-    throw error;
+    if (next.done) {
+      exhausted = true;
+      break;
+    }
+    if (failure !== undefined) break;
+    const call = fn(next.value)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        running.delete(call);
+        limiter.release();
+      });
+    running.add(call);
+  }
+  await Promise.all(running);
+  if (failure !== undefined) {
+    if (!exhausted) await it.return?.();
+    throw failure.error;
   }
 }

@@ -1,4 +1,7 @@
-/** @module dataset/random — the seeded PRNG behind `Dataset.shuffle` and the stable hash behind `Dataset.split`. */
+/**
+ * @module util/random — seeded randomness and hashing, one copy of each: the PRNG (mulberry32), bit mixing
+ * (murmur3's finalizer), string hashes (FNV-1a, cyrb53) and the split key hash (sha256).
+ */
 import { createHash } from 'node:crypto';
 
 /**
@@ -36,6 +39,22 @@ export function shuffleSeed(seed: number, epoch: number): number {
 }
 
 /**
+ * FNV-1a (32 bits) over the UTF-16 code units of `text`, continuing from `h` (the FNV offset basis by
+ * default, or the result of an earlier call to hash a longer text in parts).
+ *
+ * @example
+ * ```ts
+ * fnv1a('a'); // 3826002220
+ * fnv1a('b', fnv1a('a')) === fnv1a('ab'); // true
+ * ```
+ */
+export function fnv1a(text: string, h = 0x811c9dc5): number {
+  let x = h;
+  for (let i = 0; i < text.length; i++) x = Math.imul(x ^ text.charCodeAt(i), 0x01000193);
+  return x >>> 0;
+}
+
+/**
  * mulberry32 (Tommy Ettinger's 32-bit generator): a small, fast, seedable PRNG returning floats in [0, 1).
  * Deterministic across platforms (only 32-bit integer arithmetic).
  *
@@ -69,4 +88,27 @@ export function mulberry32(seed: number): () => number {
 export function splitFraction(key: string, seed: number): number {
   const digest = createHash('sha256').update(`reelset-split\0${seed}\0${key}`).digest();
   return digest.readUIntBE(0, 6) / 2 ** 48;
+}
+
+/**
+ * A seeded 53-bit hash of a string (cyrb53), as a number in `[0, 2^53)`: used for the seeded sample.
+ *
+ * @example
+ * ```ts
+ * hash53('Beach/80328682', 7) / 2 ** 53; // a stable number in [0, 1)
+ * ```
+ */
+export function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

@@ -13,11 +13,12 @@
 import { isUtf8 } from 'node:buffer';
 import { type FileHandle, open } from 'node:fs/promises';
 import { ParseError, ReelsetError } from '../../errors.js';
+import { checkFunction, checkInteger } from '../../util/options.js';
 import { Dataset } from '../dataset/dataset.js';
 import type { Json, PassContext, Positioned, Source } from '../dataset/source.js';
 import { parseDuration, parseHttpUrl, parseId } from '../layout/fields.js';
 import { LABELS } from '../layout/labels.js';
-import type { OnError, Skip } from '../sample.js';
+import { checkOnError, type OnError, type Skip } from '../sample.js';
 
 const CODE = 'REELSET_E_CATALOG_LINE' as const;
 const DEFAULT_CHUNK = 1 << 20;
@@ -580,13 +581,9 @@ export function catalogSource(
   options: ReadCatalogOptions = {},
   /** @internal */ internals: CatalogInternals = {},
 ): CatalogSource {
-  const chunkSize = internals.chunkSize ?? DEFAULT_CHUNK;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
-    throw new ReelsetError(
-      'REELSET_E_INVALID_ARGUMENT',
-      `chunkSize must be a positive integer, got ${chunkSize}`,
-    );
-  }
+  const chunkSize = checkInteger('chunkSize', internals.chunkSize ?? DEFAULT_CHUNK, 1);
+  checkOnError(options.onError);
+  checkFunction('onSkip', options.onSkip);
   return new CatalogFileSource(path, options, chunkSize);
 }
 

@@ -195,6 +195,46 @@ describe('operators', () => {
     expect(await indexed.resume(state).toArray()).toEqual(['b1', 'c2']);
   });
 
+  it('map readAhead: more elements read and held in order, never more than `concurrency` calls at once', async () => {
+    let inFlight = 0;
+    let max = 0;
+    let pulled = 0;
+    const started: number[] = [];
+    const source = Dataset.from(() => ({
+      *[Symbol.iterator]() {
+        for (let x = 0; x < 24; x++) {
+          pulled++;
+          yield x;
+        }
+      },
+    }));
+    // Element 0 is slow: without read-ahead the other slot would idle behind it.
+    const ds = source.map(
+      async (x) => {
+        started.push(x);
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await delay(x === 0 ? 40 : 1);
+        inFlight--;
+        return x * 10;
+      },
+      { concurrency: 2, readAhead: 3 },
+    );
+    expect(ds.summary()).toBe('Iterable -> Map(concurrency=2, readAhead=3)');
+    const it = ds[Symbol.asyncIterator]();
+    expect((await it.next()).value).toBe(0);
+    // While element 0 was decoding, the free slot went through elements 1..4 (the window is 2 + 3).
+    expect(started.slice(0, 5).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    expect(pulled).toBeLessThanOrEqual(6);
+    const state = it.state();
+    await it.return?.();
+    expect(await ds.resume(state).toArray()).toEqual(range(23).map((x) => (x + 1) * 10));
+    expect(max).toBe(2);
+    expect(() => Dataset.from([1]).map((x) => x, { readAhead: -1 })).toThrow(
+      /map: readAhead must be a whole number ≥ 0, got -1/,
+    );
+  });
+
   it('map errors reach the consumer, close the upstream and leave no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {

@@ -1,5 +1,5 @@
 /** @module dataset — `Dataset<T>`: a restartable, composable, deterministic and resumable description of a data pipeline. */
-import { ReelsetError } from '../../errors.js';
+import { checkInteger, checkNumber, invalidArgument } from '../../util/options.js';
 import { splitFraction } from '../../util/random.js';
 import { cacheOp } from './cache.js';
 import {
@@ -60,12 +60,18 @@ export interface DatasetIterator<T> extends AsyncIterableIterator<T> {
  *
  * @example
  * ```ts
- * const options: MapOptions = { concurrency: 8 };
+ * const options: MapOptions = { concurrency: 8, readAhead: 8 };
  * ```
  */
 export interface MapOptions {
   /** How many calls of the function may run at once (default 1). Outputs keep the input order. */
   concurrency?: number;
+  /**
+   * How many more elements than `concurrency` may be read from upstream and held in order (default 0).
+   * With a read-ahead, a call that finishes early is followed at once by the next one, even while a slow
+   * call at the head of the window holds up the output; at most `concurrency` calls still run at once.
+   */
+  readAhead?: number;
   /**
    * The stage's name in {@link Dataset.summary} (default `Map(concurrency=N)`), e.g. `Decode(image)`: a
    * label without the concurrency lets a state resume on a machine with another core count.
@@ -173,17 +179,6 @@ interface Node<T> {
 
 const TOP: PassContext = { epoch: 0 };
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
-function integer(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalid(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 function isJson(value: unknown, depth = 0): value is Json {
   if (depth > 64) return false;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
@@ -206,7 +201,7 @@ function checkCount(op: string, max = Number.MAX_SAFE_INTEGER): Check {
 function defaultKey(x: unknown): string {
   const id = typeof x === 'object' && x !== null ? (x as { id?: unknown }).id : undefined;
   if (typeof id !== 'string') {
-    throw invalid('split: an element has no string `id`; pass a `key` function');
+    throw invalidArgument('split: an element has no string `id`; pass a `key` function');
   }
   return id;
 }
@@ -334,7 +329,7 @@ export class Dataset<T> implements AsyncIterable<T> {
       });
     }
     if (typeof items !== 'function') {
-      throw invalid('Dataset.from takes an array or a function returning an iterable');
+      throw invalidArgument('Dataset.from takes an array or a function returning an iterable');
     }
     const factory = items;
     return new Dataset({
@@ -440,13 +435,14 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   map<U>(fn: (x: T, index: number) => U | Promise<U>, options: MapOptions = {}): Dataset<U> {
-    const concurrency = integer('map: concurrency', options.concurrency ?? 1, 1);
+    const concurrency = checkInteger('map: concurrency', options.concurrency ?? 1, 1);
+    const readAhead = checkInteger('map: readAhead', options.readAhead ?? 0, 0);
     if (options.label !== undefined && (typeof options.label !== 'string' || options.label === '')) {
-      throw invalid('map: label must be a non-empty string');
+      throw invalidArgument('map: label must be a non-empty string');
     }
     return this.#derive(
-      options.label ?? `Map(concurrency=${concurrency})`,
-      mapOp(this.#upstream(), fn, concurrency),
+      options.label ?? `Map(concurrency=${concurrency}${readAhead > 0 ? `, readAhead=${readAhead}` : ''})`,
+      mapOp(this.#upstream(), fn, concurrency, readAhead),
       checkCountAt('Map', this.#node.check),
     );
   }
@@ -475,11 +471,8 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   shuffle(options: ShuffleOptions): Dataset<T> {
-    const seed = options?.seed;
-    if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-      throw invalid(`shuffle: seed must be a safe integer, got ${String(seed)}`);
-    }
-    const bufferSize = integer('shuffle: bufferSize', options.bufferSize, 1);
+    const seed = checkInteger('shuffle: seed', options?.seed);
+    const bufferSize = checkInteger('shuffle: bufferSize', options.bufferSize, 1);
     return this.#derive(
       `Shuffle(seed=${seed}, buffer=${bufferSize})`,
       shuffleOp(this.#upstream(), seed, bufferSize),
@@ -496,7 +489,7 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   batch(size: number, options: BatchOptions = {}): Dataset<T[]> {
-    integer('batch: size', size, 1);
+    checkInteger('batch: size', size, 1);
     const drop = options.dropRemainder === true;
     return this.#derive(
       drop ? `Batch(${size}, dropRemainder)` : `Batch(${size})`,
@@ -514,7 +507,7 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   take(n: number): Dataset<T> {
-    integer('take: n', n, 0);
+    checkInteger('take: n', n, 0);
     return this.#derive(`Take(${n})`, takeOp(this.#upstream(), n), checkCountAt('Take', this.#node.check));
   }
 
@@ -527,7 +520,7 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   skip(n: number): Dataset<T> {
-    integer('skip: n', n, 0);
+    checkInteger('skip: n', n, 0);
     return this.#derive(`Skip(${n})`, skipOp(this.#upstream(), n), this.#node.check);
   }
 
@@ -541,9 +534,10 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   shard(options: ShardOptions): Dataset<T> {
-    const worldSize = integer('shard: worldSize', options?.worldSize, 1);
-    const rank = integer('shard: rank', options.rank, 0);
-    if (rank >= worldSize) throw invalid(`shard: rank must be < worldSize (${worldSize}), got ${rank}`);
+    const worldSize = checkInteger('shard: worldSize', options?.worldSize, 1);
+    const rank = checkInteger('shard: rank', options.rank, 0);
+    if (rank >= worldSize)
+      throw invalidArgument(`shard: rank must be < worldSize (${worldSize}), got ${rank}`);
     return this.#derive(
       `Shard(rank=${rank}, worldSize=${worldSize})`,
       shardOp(this.#upstream(), rank, worldSize),
@@ -560,7 +554,7 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   prefetch(n: number): Dataset<T> {
-    integer('prefetch: n', n, 1);
+    checkInteger('prefetch: n', n, 1);
     return this.#derive(`Prefetch(${n})`, prefetchOp(this.#upstream(), n), this.#node.check);
   }
 
@@ -576,7 +570,7 @@ export class Dataset<T> implements AsyncIterable<T> {
    * ```
    */
   repeat(epochs?: number): Dataset<T> {
-    if (epochs !== undefined) integer('repeat: epochs', epochs, 0);
+    if (epochs !== undefined) checkInteger('repeat: epochs', epochs, 0);
     return this.#derive(
       epochs === undefined ? 'Repeat(forever)' : `Repeat(${epochs})`,
       repeatOp(this.#upstream(), epochs),
@@ -601,9 +595,9 @@ export class Dataset<T> implements AsyncIterable<T> {
    */
   cache(options: CacheOptions = {}): Dataset<T> {
     if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
-      throw invalid('cache: dir must be a non-empty string');
+      throw invalidArgument('cache: dir must be a non-empty string');
     }
-    if (options.chunkBytes !== undefined) integer('cache: chunkBytes', options.chunkBytes, 1);
+    if (options.chunkBytes !== undefined) checkInteger('cache: chunkBytes', options.chunkBytes, 1);
     return this.#derive(
       options.dir === undefined ? 'Cache' : 'Cache(disk)',
       cacheOp(this.#upstream(), this.#node.summary, options),
@@ -624,21 +618,17 @@ export class Dataset<T> implements AsyncIterable<T> {
   split(options: SplitOptions<T>): Splits<T> {
     const { train, validation, test, seed } = options ?? ({} as SplitOptions<T>);
     for (const [name, value] of Object.entries({ train, validation, test })) {
-      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-        throw invalid(`split: ${name} must be a fraction in [0, 1], got ${String(value)}`);
-      }
+      checkNumber(`split: ${name}`, value, 0, 1);
     }
     if (Math.abs(train + validation + test - 1) > 1e-9) {
-      throw invalid(`split: train + validation + test must be 1, got ${train + validation + test}`);
+      throw invalidArgument(`split: train + validation + test must be 1, got ${train + validation + test}`);
     }
-    if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-      throw invalid(`split: seed must be a safe integer, got ${String(seed)}`);
-    }
+    checkInteger('split: seed', seed);
     const key = options.key ?? defaultKey;
     const part = (x: T): number => {
       const k = key(x);
       if (typeof k !== 'string' && typeof k !== 'number')
-        throw invalid('split: key must return a string or number');
+        throw invalidArgument('split: key must return a string or number');
       const u = splitFraction(String(k), seed);
       return u < train ? 0 : u < train + validation ? 1 : 2;
     };

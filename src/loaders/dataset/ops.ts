@@ -7,6 +7,7 @@
  * nothing per element; the others allocate one small `{ n, at }` object per element.
  */
 import { ReelsetError } from '../../errors.js';
+import { Limiter } from '../../util/concurrency.js';
 import { mulberry32, shuffleSeed } from '../../util/random.js';
 import type { Json, PassContext, Positioned } from './source.js';
 
@@ -95,22 +96,35 @@ const noop = (): void => {};
 /**
  * `map`: position `{ n: elements mapped so far, at: upstream position }`, so the index given to `fn` continues
  * exactly after a resume. With `concurrency > 1`, up to that many calls run at once and outputs keep the
- * upstream order; each queued call remembers its own position, so read-ahead is never counted.
+ * upstream order; each queued call remembers its own position, so read-ahead is never counted. With
+ * `readAhead > 0`, up to `concurrency + readAhead` elements are read and held in order, while a
+ * {@link Limiter} keeps at most `concurrency` calls running.
  *
  * @example
  * ```ts
- * const doubled = mapOp(open, (x: number) => x * 2, 4);
+ * const doubled = mapOp(open, (x: number) => x * 2, 4, 4);
  * ```
  */
 export function mapOp<T, U>(
   up: Open<T>,
   fn: (x: T, index: number) => U | Promise<U>,
   concurrency: number,
+  readAhead = 0,
 ): Open<U> {
   return (position, ctx) => {
     const { n, at } = countAt(position, 'Map');
-    return concurrency === 1 ? mapSerial(up(at, ctx), fn, n) : mapParallel(up(at, ctx), fn, n, concurrency);
+    if (concurrency === 1 && readAhead === 0) return mapSerial(up(at, ctx), fn, n);
+    const call = readAhead === 0 ? fn : limited(fn, new Limiter(concurrency)); // one limiter a pass
+    return mapParallel(up(at, ctx), call, n, concurrency + readAhead);
   };
+}
+
+/** `fn`, run in a slot of `limiter`. */
+function limited<T, U>(
+  fn: (x: T, index: number) => U | Promise<U>,
+  limiter: Limiter,
+): (x: T, index: number) => Promise<U> {
+  return (x, index) => limiter.run(async () => fn(x, index));
 }
 
 async function* mapSerial<T, U>(
@@ -131,7 +145,7 @@ async function* mapParallel<T, U>(
   src: AsyncIterable<Positioned<T>>,
   fn: (x: T, index: number) => U | Promise<U>,
   start: number,
-  concurrency: number,
+  window: number,
 ): AsyncGenerator<Positioned<U>> {
   const it = src[Symbol.asyncIterator]();
   const queue: { result: Promise<U>; position: Json }[] = [];
@@ -139,7 +153,7 @@ async function* mapParallel<T, U>(
   let i = start;
   try {
     for (;;) {
-      while (!exhausted && queue.length < concurrency) {
+      while (!exhausted && queue.length < window) {
         const r = await it.next();
         if (r.done) {
           exhausted = true;

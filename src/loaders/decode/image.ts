@@ -5,10 +5,17 @@
  */
 import { close, fstat, open, read } from 'node:fs';
 import { promisify } from 'node:util';
-import { FastResizeFilter, ResizeFit, Transformer } from '@napi-rs/image';
+import type * as NapiImage from '@napi-rs/image';
 import { ReelsetError } from '../../errors.js';
+import { checkInteger, checkOneOf, invalidArgument } from '../../util/options.js';
 import { type ImageFormat, readImageHeader } from './image-header.js';
-import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } from './pixels.js';
+import {
+  checkPixelFormat,
+  convertPixels,
+  type Normalize,
+  type PixelFormat,
+  type PixelLayout,
+} from './pixels.js';
 
 /**
  * How the image fills (height, width): `'fill'` stretches it (the original: aspect ratio not kept),
@@ -61,7 +68,7 @@ export interface ImageOptions {
   /** Scaling of float32 values (default `'none'`: 0-255; must be `'none'` for uint8). */
   normalize?: Normalize;
   /** `'channels-last'` (HWC, the default) or `'channels-first'` (CHW). */
-  layout?: 'channels-last' | 'channels-first';
+  layout?: PixelLayout;
   /** The most pixels (width x height) an input may have, against decompression bombs (default 50 M). */
   limitInputPixels?: number;
 }
@@ -77,18 +84,20 @@ export interface ImageOptions {
 export type ResolvedImageOptions = Readonly<Required<ImageOptions>>;
 
 /**
- * A decoded cover: the pixels, their shape (`[h, w, c]` channels-last, `[c, h, w]` channels-first) and the
- * format the file really held.
+ * A decoded cover: the pixels, their shape (`[h, w, c]` channels-last, `[c, h, w]` channels-first), that
+ * layout, and the format the file really held.
  *
  * @example
  * ```ts
  * const image: DecodedImage = await decodeImage('data/Beach/12/12.jpeg');
- * console.log(image.shape, image.format); // [224, 224, 3] 'jpeg'
+ * console.log(image.shape, image.layout, image.format); // [224, 224, 3] 'channels-last' 'jpeg'
  * ```
  */
 export interface DecodedImage {
   data: Uint8Array | Float32Array;
   shape: [number, number, number];
+  /** The order of `shape` and `data`: channels-last (`[h, w, c]`) or channels-first (`[c, h, w]`). */
+  layout: PixelLayout;
   format: ImageFormat;
 }
 
@@ -144,30 +153,25 @@ export const SEED_IMAGE: ResolvedImageOptions = Object.freeze({
 });
 
 const FITS: readonly ImageFit[] = ['fill', 'cover', 'contain'];
-/** The fast_image_resize filter of each kernel. */
-const FILTERS: Readonly<Record<ImageKernel, FastResizeFilter>> = {
-  box: FastResizeFilter.Box,
-  linear: FastResizeFilter.Bilinear,
-  hamming: FastResizeFilter.Hamming,
-  cubic: FastResizeFilter.CatmullRom,
-  mitchell: FastResizeFilter.Mitchell,
-  lanczos3: FastResizeFilter.Lanczos3,
+/** The fast_image_resize filter of each kernel (a member name of @napi-rs/image's `FastResizeFilter`). */
+const FILTERS: Readonly<Record<ImageKernel, keyof typeof NapiImage.FastResizeFilter>> = {
+  box: 'Box',
+  linear: 'Bilinear',
+  hamming: 'Hamming',
+  cubic: 'CatmullRom',
+  mitchell: 'Mitchell',
+  lanczos3: 'Lanczos3',
 };
+/** @napi-rs/image, loaded at the first decode (importing reelset does not load the native binding). */
+let napiImage: typeof NapiImage | undefined;
+async function loadNapiImage(): Promise<typeof NapiImage> {
+  napiImage ??= await import('@napi-rs/image');
+  return napiImage;
+}
 const KERNELS = Object.keys(FILTERS) as ImageKernel[];
 const KEYS = new Set(Object.keys(IMAGE_DEFAULTS));
 /** Options objects made by {@link resolveImageOptions}: used as they are, without checking again. */
 const RESOLVED = new WeakSet<object>([IMAGE_DEFAULTS, SEED_IMAGE]);
-
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
-function size(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 16384) {
-    throw invalid(`image: ${name} must be an integer from 1 to 16384, got ${String(value)}`);
-  }
-  return value;
-}
 
 /**
  * Fills in and checks image options: `true` or `{}` give {@link IMAGE_DEFAULTS}; values given override
@@ -187,22 +191,19 @@ export function resolveImageOptions(
 ): ResolvedImageOptions {
   const given: ImageOptions = options === true ? {} : options;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw invalid('image options must be an object or true');
+    throw invalidArgument('image options must be an object or true');
   }
   for (const key of Object.keys(given)) {
-    if (!KEYS.has(key)) throw invalid(`image: unknown option ${JSON.stringify(key)}`);
+    if (!KEYS.has(key)) throw invalidArgument(`image: unknown option ${JSON.stringify(key)}`);
   }
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   const merged = { ...base, ...defined } as Required<ImageOptions>;
   if (given.dtype === 'uint8' && given.normalize === undefined) merged.normalize = 'none';
-  size('height', merged.height);
-  size('width', merged.width);
-  if (!FITS.includes(merged.fit)) throw invalid(`image: fit must be one of ${FITS.join(', ')}`);
-  if (!KERNELS.includes(merged.kernel)) throw invalid(`image: kernel must be one of ${KERNELS.join(', ')}`);
-  const limit = merged.limitInputPixels;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
-    throw invalid(`image: limitInputPixels must be a positive integer, got ${String(limit)}`);
-  }
+  checkInteger('image.height', merged.height, 1, 16384);
+  checkInteger('image.width', merged.width, 1, 16384);
+  checkOneOf('image.fit', merged.fit, FITS);
+  checkOneOf('image.kernel', merged.kernel, KERNELS);
+  checkInteger('image.limitInputPixels', merged.limitInputPixels, 1);
   const format: PixelFormat = {
     channels: merged.channels,
     dtype: merged.dtype,
@@ -346,7 +347,7 @@ export async function decodeImage(
     : resolveImageOptions(options);
   const where = context.key ?? (typeof input === 'string' ? input : 'in memory');
   const bytes = typeof input === 'string' ? await readBytes(input, where) : input;
-  if (!(bytes instanceof Uint8Array)) throw invalid('decodeImage takes a path or a Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw invalidArgument('decodeImage takes a path or a Uint8Array');
   const header = readImageHeader(bytes, where);
   if (header.width * header.height > o.limitInputPixels) {
     throw new ReelsetError(
@@ -356,11 +357,12 @@ export async function decodeImage(
   }
   const place = placeImage(header.width, header.height, o.width, o.height, o.fit);
   let rgba: Uint8Array;
+  const { FastResizeFilter, ResizeFit, Transformer } = napiImage ?? (await loadNapiImage());
   try {
     let transform = new Transformer(bytes).fastResize({
       width: place.resizeWidth,
       height: place.resizeHeight,
-      filter: FILTERS[o.kernel],
+      filter: FastResizeFilter[FILTERS[o.kernel]],
       fit: ResizeFit.Fill,
     });
     if (o.fit === 'cover') transform = transform.crop(place.cropLeft, place.cropTop, o.width, o.height);
@@ -381,5 +383,5 @@ export async function decodeImage(
   const data = convertPixels(canvas, 1, o.height, o.width, o, 4);
   const shape: [number, number, number] =
     o.layout === 'channels-last' ? [o.height, o.width, 3] : [3, o.height, o.width];
-  return { data, shape, format: header.format };
+  return { data, shape, layout: o.layout, format: header.format };
 }

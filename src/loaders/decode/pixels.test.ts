@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePixelsWat } from '../../../scripts/wasm.js';
 import { isReelsetError } from '../../errors.js';
 import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } from './pixels.js';
-import { PIXELS_WASM_BASE64 } from './pixels-wasm.js';
 
 // Two 1x2 images: [red, blue] and [green, grey(51)].
 const RGB = new Uint8Array([255, 0, 0, 0, 0, 255, 0, 255, 0, 51, 51, 51]);
@@ -141,9 +139,102 @@ describe('convertPixels', () => {
     expect([...first]).toEqual(copy);
   });
 
-  it('runs the kernel compiled from pixels.wat (run `npm run wasm` after editing it)', async () => {
-    const compiled = await compilePixelsWat();
-    expect(Buffer.from(PIXELS_WASM_BASE64, 'base64').equals(Buffer.from(compiled))).toBe(true);
+  it('computes floats as x * scale + shift in float64, rounded once to float32 (every byte, every layout)', () => {
+    // 256 pixels whose R, G and B are x, 255 - x and (x * 7) % 256.
+    const source = Uint8Array.from({ length: 256 * 3 }, (_, i) => {
+      const x = Math.floor(i / 3);
+      return [x, 255 - x, (x * 7) % 256][i % 3] as number;
+    });
+    const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const cases: [Normalize, (x: number, c: number) => number][] = [
+      ['none', (x) => x],
+      ['unit', (x) => (1 / 255) * x],
+      ['symmetric', (x) => -1 + (1 / 127.5) * x],
+      [
+        imagenet,
+        (x, c) =>
+          -(imagenet.mean[c] as number) / (imagenet.std[c] as number) +
+          (1 / (255 * (imagenet.std[c] as number))) * x,
+      ],
+    ];
+    for (const [normalize, value] of cases) {
+      for (const channels of ['rgb', 'bgr'] as const) {
+        for (const layout of ['channels-last', 'channels-first'] as const) {
+          const out = convertPixels(
+            source,
+            1,
+            16,
+            16,
+            format({ channels, layout, dtype: 'float32', normalize }),
+          );
+          const from = channels === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+          for (let p = 0; p < 256; p++) {
+            for (let c = 0; c < 3; c++) {
+              const x = source[p * 3 + (from[c] as number)] as number;
+              const at = layout === 'channels-last' ? p * 3 + c : c * 256 + p;
+              expect(Object.is(out[at], Math.fround(value(x, c)))).toBe(true);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('handles many frames in either layout, RGB or RGBA', () => {
+    const [count, height, width] = [4, 3, 5];
+    const pixels = height * width;
+    for (const sourceChannels of [3, 4] as const) {
+      const source = Uint8Array.from({ length: count * pixels * sourceChannels }, (_, i) => (i * 13) % 251);
+      const first = convertPixels(
+        source,
+        count,
+        height,
+        width,
+        format({ layout: 'channels-first' }),
+        sourceChannels,
+      );
+      const last = convertPixels(source, count, height, width, format({ channels: 'bgr' }), sourceChannels);
+      for (let image = 0; image < count; image++) {
+        for (let p = 0; p < pixels; p++) {
+          for (let c = 0; c < 3; c++) {
+            const at = (image * pixels + p) * sourceChannels;
+            expect(first[image * pixels * 3 + c * pixels + p]).toBe(source[at + c]);
+            expect(last[(image * pixels + p) * 3 + c]).toBe(source[at + 2 - c]);
+          }
+        }
+      }
+    }
+  });
+
+  it('reads RGBA words 4 pixels at a time, the same bytes at any alignment and pixel count', () => {
+    for (const pixels of [1, 3, 4, 5, 8, 50]) {
+      const padded = Uint8Array.from({ length: pixels * 4 + 3 }, (_, i) => (i * 29 + 7) % 256);
+      for (const channels of ['rgb', 'bgr'] as const) {
+        const want = Array.from({ length: pixels * 3 }, (_, i) => {
+          const [p, c] = [Math.floor(i / 3), i % 3];
+          return padded[p * 4 + (channels === 'rgb' ? c : 2 - c)];
+        });
+        for (const offset of [0, 1, 2, 3]) {
+          // A view of its own bytes at `offset` of a shared buffer: words only when 4-byte aligned.
+          const source = new Uint8Array(padded.length + offset).subarray(offset, offset + pixels * 4);
+          source.set(padded.subarray(0, pixels * 4));
+          expect([...convertPixels(source, 1, 1, pixels, format({ channels }), 4)]).toEqual(want);
+        }
+      }
+    }
+  });
+
+  it('refuses a result too large for one array with REELSET_E_INVALID_ARGUMENT', () => {
+    // Only the length is read before the output is allocated: no 16 GiB source is needed.
+    const huge = { length: 65536 * 65536 * 4 } as unknown as Uint8Array;
+    let caught: unknown;
+    try {
+      convertPixels(huge, 1, 65536, 65536, format({ dtype: 'float32', normalize: 'unit' }), 4);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isReelsetError(caught, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
+    expect(String(caught)).toMatch(/Cannot convert 1x65536x65536 pixels at once/);
   });
 
   it('rejects a size mismatch and bad formats', () => {

@@ -3,7 +3,6 @@
  * RGB or BGR, uint8 or float32, normalized, channels last or first. Shared by the cover and video pipelines.
  */
 import { ReelsetError } from '../../errors.js';
-import { PIXELS_WASM_BASE64 } from './pixels-wasm.js';
 
 /**
  * How float pixels are scaled: `'none'` keeps 0-255, `'unit'` gives [0, 1], `'symmetric'` gives [-1, 1]
@@ -16,6 +15,17 @@ import { PIXELS_WASM_BASE64 } from './pixels-wasm.js';
  * ```
  */
 export type Normalize = 'none' | 'unit' | 'symmetric' | { mean: readonly number[]; std: readonly number[] };
+
+/**
+ * Where the channels are: `channels-last` (HWC, THWC; TensorFlow's default) or `channels-first` (CHW,
+ * TCHW; PyTorch's and ONNX's).
+ *
+ * @example
+ * ```ts
+ * const layout: PixelLayout = 'channels-first';
+ * ```
+ */
+export type PixelLayout = 'channels-last' | 'channels-first';
 
 /**
  * What {@link convertPixels} produces.
@@ -33,7 +43,7 @@ export interface PixelFormat {
   /** How float32 values are scaled. */
   normalize: Normalize;
   /** `channels-last` (HWC, NHWC, THWC) or `channels-first` (CHW, TCHW). */
-  layout: 'channels-last' | 'channels-first';
+  layout: PixelLayout;
 }
 
 function scaleAndShift(normalize: Normalize, channel: number): [number, number] {
@@ -78,10 +88,17 @@ export function checkPixelFormat(format: PixelFormat): void {
 /**
  * Converts `count` images of `height x width` interleaved RGB bytes (or RGBA with `sourceChannels` 4: the
  * alpha byte is skipped) into `format`. The result holds the images one after another, each HWC
- * (channels-last) or CHW (channels-first). With RGB input, uint8, channels-last and RGB, the input is
- * returned as is (no copy). Otherwise a small WebAssembly kernel (pixels.wat) does the work, about 2.5 times
- * faster than a JavaScript loop; its memory keeps the size of the largest conversion done.
+ * (channels-last) or CHW (channels-first), in an array of its own. With RGB input, uint8, channels-last and
+ * RGB, the input is returned as is (no copy).
  *
+ * The work is done by monomorphic JavaScript loops, one per output type and layout, each with its own store
+ * site (uint8 channels-last from RGBA, every cover, moves 32-bit words). Float values are `x * scale +
+ * shift` computed in float64 and rounded to float32 once. Nothing is kept between calls. (A WebAssembly
+ * kernel did this before; the cover pipeline was at most 8% faster with it, short of the 1.2x that would
+ * have kept it, and its memory kept the size of the largest conversion ever done: see docs/benchmarks.md.)
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` when `source` does not hold `count x height x width x
+ *   sourceChannels` bytes, or the result is too large for one array.
  * @example
  * ```ts
  * const rgb = new Uint8Array([255, 0, 0, 0, 0, 255]); // 1 x 2 pixels: red, blue
@@ -111,37 +128,43 @@ export function convertPixels(
     return source;
   }
   const size = count * pixels * 3;
-  const [r, g, b] = channels === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  // Output channel c reads the source byte at offset (r, g, b)[c] of its pixel.
+  const r = channels === 'rgb' ? 0 : 2;
+  const b = 2 - r;
+  if (dtype === 'uint8') {
+    const out = allocate((n) => new Uint8Array(n), size, count, height, width);
+    if (layout === 'channels-last' && sourceChannels === 4) {
+      bytesLastFromRgba(source, out, count * pixels, r, b);
+    } else if (layout === 'channels-last') {
+      bytesLast(source, out, count * pixels, sourceChannels, r, b);
+    } else {
+      for (let image = 0; image < count; image++) {
+        bytesFirst(
+          source,
+          out,
+          image * pixels * sourceChannels,
+          image * pixels * 3,
+          pixels,
+          sourceChannels,
+          r,
+          b,
+        );
+      }
+    }
+    return out;
+  }
   const [scale0, shift0] = scaleAndShift(normalize, 0);
   const [scale1, shift1] = scaleAndShift(normalize, 1);
   const [scale2, shift2] = scaleAndShift(normalize, 2);
-  // Output channel c of pixel p: at p * 3 + c (channels-last) or c * pixels + p (channels-first), per image.
-  const pixelStep = layout === 'channels-last' ? 3 : 1;
-  const planeStep = layout === 'channels-last' ? 1 : pixels;
-  // The kernel's memory: the source bytes, then the output (16-byte aligned).
-  const bytes = dtype === 'uint8' ? 1 : 0;
-  const elementSize = bytes ? 1 : 4;
-  const at = Math.ceil(source.length / 16) * 16;
-  if (at + size * elementSize > MAX_KERNEL_BYTES) {
-    throw new ReelsetError(
-      'REELSET_E_INVALID_ARGUMENT',
-      `Cannot convert ${count}x${height}x${width} pixels at once: more than ${MAX_KERNEL_BYTES} bytes`,
-    );
-  }
-  const { memory, convert } = pixelKernel(at + size * elementSize);
-  new Uint8Array(memory.buffer).set(source, 0);
-  for (let image = 0; image < count; image++) {
-    convert(
-      image * pixels * sourceChannels,
-      at + image * pixels * 3 * elementSize,
-      pixels,
+  const out = allocate((n) => new Float32Array(n), size, count, height, width);
+  if (layout === 'channels-last') {
+    floatsLast(
+      source,
+      out,
+      count * pixels,
       sourceChannels,
       r,
-      g,
       b,
-      pixelStep,
-      planeStep,
-      bytes,
       scale0,
       scale1,
       scale2,
@@ -149,36 +172,167 @@ export function convertPixels(
       shift1,
       shift2,
     );
+  } else {
+    for (let image = 0; image < count; image++) {
+      floatsFirst(
+        source,
+        out,
+        image * pixels * sourceChannels,
+        image * pixels * 3,
+        pixels,
+        sourceChannels,
+        r,
+        b,
+        scale0,
+        scale1,
+        scale2,
+        shift0,
+        shift1,
+        shift2,
+      );
+    }
   }
-  return bytes
-    ? new Uint8Array(memory.buffer, at, size).slice()
-    : new Float32Array(memory.buffer, at, size).slice();
+  return out;
 }
 
-/** The instantiated kernel of pixels.wat. */
-interface PixelKernel {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  convert: (...args: number[]) => void;
-}
-
-/** The part of the WebAssembly global used here (the project's type libraries do not declare it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
-let kernel: PixelKernel | undefined;
-/** The most memory the kernel may use: WebAssembly's 32-bit addresses reach 4 GiB, less one page. */
-const MAX_KERNEL_BYTES = 2 ** 32 - 65536;
-
-/** The kernel, its memory grown to at least `bytes` (it keeps the largest size asked for). */
-function pixelKernel(bytes: number): PixelKernel {
-  if (kernel === undefined) {
-    const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-    const module = new wasm.Module(Buffer.from(PIXELS_WASM_BASE64, 'base64'));
-    kernel = new wasm.Instance(module, {}).exports as PixelKernel;
+/** A new `Uint8Array` or `Float32Array` of `size` elements, or a ReelsetError when it cannot be made. */
+function allocate<T>(
+  make: (size: number) => T,
+  size: number,
+  count: number,
+  height: number,
+  width: number,
+): T {
+  try {
+    return make(size);
+  } catch (err) {
+    throw new ReelsetError(
+      'REELSET_E_INVALID_ARGUMENT',
+      `Cannot convert ${count}x${height}x${width} pixels at once: ${size} values do not fit in one array`,
+      { cause: err },
+    );
   }
-  const missing = bytes - kernel.memory.buffer.byteLength;
-  if (missing > 0) kernel.memory.grow(Math.ceil(missing / 65536));
-  return kernel;
+}
+
+// The loops. Each is its own function so that V8 specialises its store site for one array type: the single
+// loop writing `Uint8Array | Float32Array` that this replaced was 1.2-1.5 times slower (bench/pixels.bench.ts).
+// Output channel 1 always reads offset 1 (green); channels 0 and 2 read `r` and `b` (0 and 2, or 2 and 0).
+
+/** uint8, HWC: `n` pixels of `step` source bytes, the whole run of images at once. */
+function bytesLast(source: Uint8Array, out: Uint8Array, n: number, step: number, r: number, b: number): void {
+  for (let p = 0, s = 0, o = 0; p < n; p++, s += step, o += 3) {
+    out[o] = source[s + r] as number;
+    out[o + 1] = source[s + 1] as number;
+    out[o + 2] = source[s + b] as number;
+  }
+}
+
+/** Whether a 32-bit word keeps its low byte first here (true wherever Node ships prebuilt binaries). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * uint8, HWC, from RGBA (every cover): 4 pixels at a time, 4 words read and 3 written (about 3 times faster
+ * than {@link bytesLast}), the last 1-3 pixels byte by byte. Byte by byte throughout where words cannot be
+ * used (a source not 4-byte aligned, a big-endian machine).
+ */
+function bytesLastFromRgba(source: Uint8Array, out: Uint8Array, n: number, r: number, b: number): void {
+  const quads = n >> 2;
+  if (!LITTLE_ENDIAN || source.byteOffset % 4 !== 0 || out.byteOffset % 4 !== 0) {
+    bytesLast(source, out, n, 4, r, b);
+    return;
+  }
+  words(
+    new Uint32Array(source.buffer, source.byteOffset, quads * 4),
+    new Uint32Array(out.buffer, out.byteOffset, quads * 3),
+    quads,
+    r !== 0,
+  );
+  bytesLast(source.subarray(quads * 16), out.subarray(quads * 12), n - quads * 4, 4, r, b);
+}
+
+/**
+ * `quads` groups of 4 RGBA words (little-endian: 0xAABBGGRR) into 3 words of RGB bytes, R and B swapped
+ * first with `bgr`.
+ */
+function words(source: Uint32Array, out: Uint32Array, quads: number, bgr: boolean): void {
+  for (let q = 0, s = 0, o = 0; q < quads; q++, s += 4, o += 3) {
+    let w0 = source[s] as number;
+    let w1 = source[s + 1] as number;
+    let w2 = source[s + 2] as number;
+    let w3 = source[s + 3] as number;
+    if (bgr) {
+      w0 = (w0 & 0xff00ff00) | ((w0 >>> 16) & 0xff) | ((w0 & 0xff) << 16);
+      w1 = (w1 & 0xff00ff00) | ((w1 >>> 16) & 0xff) | ((w1 & 0xff) << 16);
+      w2 = (w2 & 0xff00ff00) | ((w2 >>> 16) & 0xff) | ((w2 & 0xff) << 16);
+      w3 = (w3 & 0xff00ff00) | ((w3 >>> 16) & 0xff) | ((w3 & 0xff) << 16);
+    }
+    // Bytes R0 G0 B0 R1 | G1 B1 R2 G2 | B2 R3 G3 B3.
+    out[o] = (w0 & 0xffffff) | (w1 << 24);
+    out[o + 1] = ((w1 >>> 8) & 0xffff) | (w2 << 16);
+    out[o + 2] = ((w2 >>> 16) & 0xff) | (w3 << 8);
+  }
+}
+
+/** uint8, CHW: one image of `n` pixels from byte `from` into the three planes starting at element `to`. */
+function bytesFirst(
+  source: Uint8Array,
+  out: Uint8Array,
+  from: number,
+  to: number,
+  n: number,
+  step: number,
+  r: number,
+  b: number,
+): void {
+  for (let p = 0, s = from, o = to; p < n; p++, s += step, o++) {
+    out[o] = source[s + r] as number;
+    out[o + n] = source[s + 1] as number;
+    out[o + 2 * n] = source[s + b] as number;
+  }
+}
+
+/** float32, HWC: `x * scale_c + shift_c` for `n` pixels, the whole run of images at once. */
+function floatsLast(
+  source: Uint8Array,
+  out: Float32Array,
+  n: number,
+  step: number,
+  r: number,
+  b: number,
+  scale0: number,
+  scale1: number,
+  scale2: number,
+  shift0: number,
+  shift1: number,
+  shift2: number,
+): void {
+  for (let p = 0, s = 0, o = 0; p < n; p++, s += step, o += 3) {
+    out[o] = shift0 + scale0 * (source[s + r] as number);
+    out[o + 1] = shift1 + scale1 * (source[s + 1] as number);
+    out[o + 2] = shift2 + scale2 * (source[s + b] as number);
+  }
+}
+
+/** float32, CHW: one image of `n` pixels from byte `from` into the three planes starting at element `to`. */
+function floatsFirst(
+  source: Uint8Array,
+  out: Float32Array,
+  from: number,
+  to: number,
+  n: number,
+  step: number,
+  r: number,
+  b: number,
+  scale0: number,
+  scale1: number,
+  scale2: number,
+  shift0: number,
+  shift1: number,
+  shift2: number,
+): void {
+  for (let p = 0, s = from, o = to; p < n; p++, s += step, o++) {
+    out[o] = shift0 + scale0 * (source[s + r] as number);
+    out[o + n] = shift1 + scale1 * (source[s + 1] as number);
+    out[o + 2 * n] = shift2 + scale2 * (source[s + b] as number);
+  }
 }

@@ -1,13 +1,20 @@
 /**
- * @module decode — the decode stage: fills `tokens`, `image` and `video` of each {@link Sample} in parallel
+ * @module decode/stage — the decode stage: fills `tokens`, `image` and `video` of each {@link Sample} in parallel
  * (bounded, order kept, resumable), records a {@link Skip} for a bad sample, and types the samples after
  * the options (`video` on: `sample.video` is there).
  */
 import { availableParallelism } from 'node:os';
 import { ReelsetError, type ReelsetErrorCode } from '../../errors.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkOneOf,
+  invalidArgument,
+} from '../../util/options.js';
 import type { Dataset } from '../dataset/dataset.js';
-import type { MediaKind } from '../layout/naming.js';
-import type { OnError, Sample, Skip } from '../sample.js';
+import { checkMediaKinds, MEDIA_KINDS, type MediaKind } from '../layout/naming.js';
+import { checkOnError, type OnError, type Sample, type Skip } from '../sample.js';
 import {
   type DecodedImage,
   decodeImage,
@@ -162,76 +169,91 @@ export type DecodedSample<O> = [FieldNames<O>] extends [never]
   ? Sample
   : Flatten<Omit<Sample, FieldNames<O>> & Fields<O>>;
 
-/** What the stage resolved from the options, once. */
-interface Plan {
-  text?: { maxLength: number; lowercase: boolean; vocab: () => Promise<Vocab> };
+/**
+ * What the decode stage resolved from its options, once ({@link planDecoding}): each pipeline's settings,
+ * the files a sample must have, and the error policy. `openDataset` plans once and gives the same plan to
+ * the layout (its `require`) and to the stage.
+ *
+ * @example
+ * ```ts
+ * const plan = planDecoding({ image: true });
+ * plan.required; // ['txt', 'jpeg']
+ * ```
+ */
+export interface DecodePlan {
+  text?: {
+    maxLength: number;
+    lowercase: boolean;
+    vocab?: Vocab | string;
+    minCount?: number;
+    maxSize?: number;
+  };
   image?: ResolvedImageOptions;
   video?: VideoOptions;
-  requireJpeg: boolean;
-  requireMp4: boolean;
+  /** The files a sample must have: `txt`, plus those of the pipelines on (or as `require` says). */
+  required: MediaKind[];
   onError: OnError;
   onSkip: ((skip: Skip) => void) | undefined;
   concurrency: number;
+  /** The stage's name in `summary()`, e.g. `Decode(text, image)`. */
   label: string;
 }
 
 const SKIPPED: unique symbol = Symbol('reelset.skipped');
 const TEXT_KEYS = new Set(['maxLength', 'vocab', 'lowercase', 'minCount', 'maxSize']);
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
 function given(value: unknown): boolean {
   return value !== undefined && value !== false;
 }
 
-function integerOption(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalid(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** Resolves the text options into a plan entry, with a memoized vocabulary. */
-function textPlan(
-  options: TextDecodeOptions | true,
-  vocabFrom: () => AsyncIterable<Sample> | Iterable<Sample>,
-): Plan['text'] {
+/** Checks the text options. */
+function textPlan(options: TextDecodeOptions | true): DecodePlan['text'] {
   const o: TextDecodeOptions = options === true ? {} : options;
-  if (typeof o !== 'object' || o === null) throw invalid('text options must be an object or true');
+  if (typeof o !== 'object' || o === null) throw invalidArgument('text options must be an object or true');
   for (const key of Object.keys(o)) {
-    if (!TEXT_KEYS.has(key)) throw invalid(`text: unknown option ${JSON.stringify(key)}`);
+    if (!TEXT_KEYS.has(key)) throw invalidArgument(`text: unknown option ${JSON.stringify(key)}`);
   }
-  const maxLength = integerOption('text.maxLength', o.maxLength ?? DEFAULT_MAX_LENGTH, 1);
-  const lowercase = o.lowercase ?? false;
-  if (typeof lowercase !== 'boolean') throw invalid('text.lowercase must be a boolean');
-  if (o.minCount !== undefined) integerOption('text.minCount', o.minCount, 1);
-  if (o.maxSize !== undefined) integerOption('text.maxSize', o.maxSize, 0);
+  const plan: DecodePlan['text'] = {
+    maxLength: checkInteger('text.maxLength', o.maxLength ?? DEFAULT_MAX_LENGTH, 1),
+    lowercase: checkBoolean('text.lowercase', o.lowercase, false),
+  };
+  if (o.minCount !== undefined) plan.minCount = checkInteger('text.minCount', o.minCount, 1);
+  if (o.maxSize !== undefined) plan.maxSize = checkInteger('text.maxSize', o.maxSize, 0);
   const { vocab } = o;
   if (vocab !== undefined && typeof vocab !== 'string' && !(vocab instanceof Vocab)) {
-    throw invalid('text.vocab must be a Vocab or the path of a vocabulary file');
+    throw invalidArgument('text.vocab must be a Vocab or the path of a vocabulary file');
   }
+  if (vocab !== undefined) plan.vocab = vocab;
+  return plan;
+}
+
+/**
+ * The vocabulary of a text plan, loaded or built once (memoized): the given `Vocab`, the file at the given
+ * path, or one built from `vocabFrom()`. A failure is not remembered: the next pass tries again.
+ */
+function vocabLoader(
+  text: NonNullable<DecodePlan['text']>,
+  vocabFrom: () => AsyncIterable<Sample> | Iterable<Sample>,
+): () => Promise<Vocab> {
+  const { vocab } = text;
+  if (vocab instanceof Vocab) return () => Promise.resolve(vocab);
   let memo: Promise<Vocab> | undefined;
-  const load = (): Promise<Vocab> => {
-    if (vocab instanceof Vocab) return Promise.resolve(vocab);
+  return () => {
     if (memo === undefined) {
       memo =
         typeof vocab === 'string'
           ? Vocab.load(vocab)
           : buildVocab(vocabFrom(), {
-              lowercase,
-              ...(o.minCount === undefined ? {} : { minCount: o.minCount }),
-              ...(o.maxSize === undefined ? {} : { maxSize: o.maxSize }),
+              lowercase: text.lowercase,
+              ...(text.minCount === undefined ? {} : { minCount: text.minCount }),
+              ...(text.maxSize === undefined ? {} : { maxSize: text.maxSize }),
             });
-      // A failure (say, a missing file) is not remembered: the next pass tries again.
       memo.catch(() => {
         memo = undefined;
       });
     }
     return memo;
   };
-  return { maxLength, lowercase, vocab: load };
 }
 
 /**
@@ -260,25 +282,33 @@ export function threadPoolSize(): number {
   return Number.isInteger(given) && given >= 1 ? Math.min(given, 1024) : 4;
 }
 
-function resolvePlan(
-  options: DecodeOptions,
-  vocabFrom: () => AsyncIterable<Sample> | Iterable<Sample>,
-): Plan {
-  if (typeof options !== 'object' || options === null) throw invalid('decode options must be an object');
+/**
+ * Checks decoding options once and resolves them into a {@link DecodePlan}: which pipelines are on (a
+ * pipeline is on when its option is given; `compat: 'seed'` gives each the original's settings and turns
+ * all three on when none is given), their settings, the files required, and the error policy.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for a bad option.
+ * @example
+ * ```ts
+ * planDecoding({ compat: 'seed' }).required; // ['txt', 'jpeg', 'mp4']
+ * ```
+ */
+export function planDecoding(options: DecodeOptions): DecodePlan {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('decode options must be an object');
+  }
   const { compat } = options;
-  if (compat !== undefined && compat !== 'seed')
-    throw invalid(`compat must be 'seed', got ${String(compat)}`);
+  if (compat !== undefined) checkOneOf('compat', compat, ['seed'] as const);
   const seed = compat === 'seed';
   const noneGiven = !given(options.text) && !given(options.image) && !given(options.video);
   const on = (value: unknown): boolean => given(value) || (seed && noneGiven);
-  const plan: Plan = {
-    requireJpeg: false,
-    requireMp4: false,
-    onError: options.onError ?? 'skip',
-    onSkip: options.onSkip,
+  const plan: DecodePlan = {
+    required: ['txt'],
+    onError: checkOnError(options.onError),
+    onSkip: checkFunction('onSkip', options.onSkip),
     // A clip keeps a core busy in ffmpeg; a cover decodes on libuv's pool and spends the rest of its time
     // on the main thread (reading, converting), so several covers per pool thread keep the cores busy.
-    concurrency: integerOption(
+    concurrency: checkInteger(
       'concurrency',
       options.concurrency ??
         (on(options.video) ? availableParallelism() : COVERS_PER_POOL_THREAD * threadPoolSize()),
@@ -286,14 +316,8 @@ function resolvePlan(
     ),
     label: '',
   };
-  if (plan.onError !== 'skip' && plan.onError !== 'throw') {
-    throw invalid(`onError is 'skip' or 'throw', got ${String(plan.onError)}`);
-  }
-  if (plan.onSkip !== undefined && typeof plan.onSkip !== 'function')
-    throw invalid('onSkip must be a function');
   if (on(options.text)) {
-    const text = (given(options.text) ? options.text : true) as TextDecodeOptions | true;
-    plan.text = textPlan(text, vocabFrom);
+    plan.text = textPlan((given(options.text) ? options.text : true) as TextDecodeOptions | true);
   }
   if (on(options.image)) {
     const image = (given(options.image) ? options.image : true) as ImageOptions | true;
@@ -302,74 +326,24 @@ function resolvePlan(
   if (on(options.video)) {
     const video = (given(options.video) ? options.video : true) as VideoOptions | true;
     const explicit = video === true ? {} : video;
-    if (typeof explicit !== 'object' || explicit === null)
-      throw invalid('video options must be an object or true');
+    if (typeof explicit !== 'object' || explicit === null) {
+      throw invalidArgument('video options must be an object or true');
+    }
     const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
     const merged: VideoOptions = seed ? { ...SEED_VIDEO_OPTIONS, ...defined } : { ...defined };
     resolveVideoOptions(merged); // checks now, not at the first sample
     plan.video = merged;
   }
-  const require = options.require;
-  if (require !== undefined) {
-    if (!Array.isArray(require) || require.some((kind) => !['txt', 'jpeg', 'mp4'].includes(kind))) {
-      throw invalid(`require lists files among 'txt', 'jpeg', 'mp4', got ${JSON.stringify(require)}`);
-    }
-    plan.requireJpeg = require.includes('jpeg');
-    plan.requireMp4 = require.includes('mp4');
+  if (options.require !== undefined) {
+    const require = checkMediaKinds('require', options.require);
+    plan.required = MEDIA_KINDS.filter((kind) => kind === 'txt' || require.includes(kind));
   } else {
-    plan.requireJpeg = plan.image !== undefined;
-    plan.requireMp4 = plan.video !== undefined;
+    if (plan.image !== undefined) plan.required.push('jpeg');
+    if (plan.video !== undefined) plan.required.push('mp4');
   }
   const names = [plan.text && 'text', plan.image && 'image', plan.video && 'video'].filter(Boolean);
   plan.label = `Decode(${names.join(', ')}${seed ? '; compat=seed' : ''})`;
   return plan;
-}
-
-/**
- * The files an item must have for these decoding options: `txt`, plus `jpeg` when the image pipeline is
- * on and `mp4` when the video pipeline is on (or exactly `require` when given, with `txt`). `openDataset`
- * uses it as the layout's default `require`.
- *
- * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for a bad option.
- * @example
- * ```ts
- * requiredFiles({ image: true }); // ['txt', 'jpeg']
- * requiredFiles({ compat: 'seed' }); // ['txt', 'jpeg', 'mp4']
- * ```
- */
-export function requiredFiles(options: DecodeOptions): MediaKind[] {
-  const plan = resolvePlan(options, () => []);
-  const kinds: MediaKind[] = ['txt'];
-  if (plan.requireJpeg) kinds.push('jpeg');
-  if (plan.requireMp4) kinds.push('mp4');
-  return kinds;
-}
-
-class Missing extends ReelsetError {}
-
-/**
- * The pool: at most `size` decodes run at once. The map in front of it reads a window of twice as many
- * samples (kept in order), so that one slow sample at the head does not idle the other slots.
- */
-class Pool {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next !== undefined) next();
-      else this.#free++;
-    }
-  }
 }
 
 function codeOf(err: unknown): ReelsetErrorCode | undefined {
@@ -377,66 +351,55 @@ function codeOf(err: unknown): ReelsetErrorCode | undefined {
 }
 
 /**
- * {@link decodeSamples} with the source of the vocabulary chosen: `vocabFrom` gives what a vocabulary is
- * built from when `text.vocab` is not given (default: `dataset` itself). `openDataset` passes a second
- * layout pass that records no skips, so that skips are not reported twice.
+ * The decode stage of a {@link DecodePlan}: `vocabFrom` gives what a vocabulary is built from when
+ * `text.vocab` is not given. `openDataset` passes a second layout pass that records no skips, so that skips
+ * are not reported twice; {@link decodeSamples} passes the dataset itself.
  *
  * @example
  * ```ts
- * const decoded = decodeStage(samples, { text: true }, () => trainSamples);
+ * const decoded = decodeStage(samples, planDecoding({ text: true }), () => trainSamples);
  * ```
  */
-export function decodeStage<const O extends DecodeOptions>(
+export function decodeStage(
   dataset: Dataset<Sample>,
-  options: O,
-  vocabFrom: () => AsyncIterable<Sample> | Iterable<Sample> = () => dataset,
-): Dataset<DecodedSample<O>> {
-  const plan = resolvePlan(options, vocabFrom);
-  const pool = new Pool(plan.concurrency);
+  plan: DecodePlan,
+  vocabFrom: () => AsyncIterable<Sample> | Iterable<Sample>,
+): Dataset<Sample> {
+  const text = plan.text;
+  const loadVocab = text === undefined ? undefined : vocabLoader(text, vocabFrom);
   const decodeOne = async (sample: Sample): Promise<Sample | typeof SKIPPED> => {
     const out: Sample = { ...sample, source: { ...sample.source } };
     let failedAt = sample.source.jpeg ?? sample.source.mp4 ?? sample.source.txt ?? sample.id;
     // A vocabulary that cannot be loaded or built is not a sample's fault: it ends the pass.
-    const vocab = plan.text === undefined ? undefined : await plan.text.vocab();
+    const vocab = loadVocab === undefined ? undefined : await loadVocab();
     try {
-      if (plan.text !== undefined && vocab !== undefined) {
-        out.tokens = vocab.encode(sample.brief, plan.text);
-      }
-      const jobs: Array<() => Promise<void>> = [];
+      if (text !== undefined && vocab !== undefined) out.tokens = vocab.encode(sample.brief, text);
+      const jobs: Array<Promise<void>> = [];
       const where: string[] = [];
-      if (plan.image !== undefined) {
-        const path = sample.source.jpeg;
-        delete out.image;
+      /** Starts decoding the file of one pipeline into `out[field]`, or says it is missing. */
+      const start = <F extends 'image' | 'video'>(
+        field: F,
+        file: 'jpeg' | 'mp4',
+        decode: (path: string) => Promise<NonNullable<Sample[F]>>,
+      ): void => {
+        const path = sample.source[file];
+        delete out[field];
         if (path !== undefined) {
           where.push(path);
-          const o = plan.image;
-          jobs.push(() =>
-            decodeImage(path, o, { key: sample.id }).then((image) => {
-              out.image = image;
+          jobs.push(
+            decode(path).then((value) => {
+              out[field] = value;
             }),
           );
-        } else if (plan.requireJpeg) {
-          throw new Missing('REELSET_E_MISSING_MEDIA', 'missing jpeg: the image pipeline is on');
+        } else if (plan.required.includes(file)) {
+          throw new ReelsetError('REELSET_E_MISSING_MEDIA', `missing ${file}: the ${field} pipeline is on`);
         }
-      }
-      if (plan.video !== undefined) {
-        const path = sample.source.mp4;
-        delete out.video;
-        if (path !== undefined) {
-          where.push(path);
-          const o = plan.video;
-          jobs.push(() =>
-            decodeVideo(path, o, { key: sample.id }).then((video) => {
-              out.video = video;
-            }),
-          );
-        } else if (plan.requireMp4) {
-          throw new Missing('REELSET_E_MISSING_MEDIA', 'missing mp4: the video pipeline is on');
-        }
-      }
-      // Wait for every job, so that no decoding outlives its slot of the pool; report the first failure.
-      const settled =
-        jobs.length === 0 ? [] : await pool.run(() => Promise.allSettled(jobs.map((job) => job())));
+      };
+      const { image, video } = plan;
+      if (image !== undefined) start('image', 'jpeg', (path) => decodeImage(path, image, { key: sample.id }));
+      if (video !== undefined) start('video', 'mp4', (path) => decodeVideo(path, video, { key: sample.id }));
+      // Wait for every job, so that no decoding outlives its slot; report the first failure.
+      const settled = await Promise.allSettled(jobs);
       for (const [i, result] of settled.entries()) {
         if (result.status === 'rejected') {
           failedAt = where[i] ?? failedAt;
@@ -447,15 +410,16 @@ export function decodeStage<const O extends DecodeOptions>(
     } catch (err) {
       const code = codeOf(err);
       if (code === undefined || plan.onError === 'throw') throw err;
-      const reason = err instanceof Missing ? err.message : (err as Error).message;
-      const skip: Skip = { where: failedAt, id: sample.id, reason, code };
+      const skip: Skip = { where: failedAt, id: sample.id, reason: (err as Error).message, code };
       plan.onSkip?.(skip);
       return SKIPPED;
     }
   };
+  // `concurrency` samples decode at once; as many more are read ahead (kept in order), so that one slow
+  // sample at the head of the window does not idle the other slots.
   return dataset
-    .map(decodeOne, { concurrency: 2 * plan.concurrency, label: plan.label })
-    .filter((x) => x !== SKIPPED) as unknown as Dataset<DecodedSample<O>>;
+    .map(decodeOne, { concurrency: plan.concurrency, readAhead: plan.concurrency, label: plan.label })
+    .filter((x) => x !== SKIPPED) as Dataset<Sample>;
 }
 
 /**
@@ -489,7 +453,7 @@ export function decodeSamples<const O extends DecodeOptions>(
   dataset: Dataset<Sample>,
   options: O,
 ): Dataset<DecodedSample<O>> {
-  return decodeStage(dataset, options);
+  return decodeStage(dataset, planDecoding(options), () => dataset) as Dataset<DecodedSample<O>>;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ReelsetError } from '../../errors.js';
+import { checkInteger, invalidArgument } from '../../util/options.js';
 
 /**
  * A run of word characters as Python 3's `re` module sees them in a `str` pattern: letters (categories L*),
@@ -87,17 +88,6 @@ export interface BuildVocabOptions extends TokenizeOptions {
  */
 export const DEFAULT_MAX_LENGTH = 25;
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
-function positiveInteger(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalid(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /**
  * A vocabulary: token ids 1..N in a fixed order, 0 for padding, N + 1 for any token not in it
  * (out-of-vocabulary), as in the original. Saved as UTF-8 text, one token a line in id order (the
@@ -161,7 +151,7 @@ export class Vocab {
    * ```
    */
   static parse(text: string): Vocab {
-    if (typeof text !== 'string') throw invalid('Vocab.parse needs a string');
+    if (typeof text !== 'string') throw invalidArgument('Vocab.parse needs a string');
     if (text === '') return new Vocab([]);
     const body = text.endsWith('\n') ? text.slice(0, -1) : text;
     return new Vocab(body.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)));
@@ -252,7 +242,7 @@ export class Vocab {
    * ```
    */
   encode(text: string, options: EncodeOptions = {}): Int32Array {
-    const maxLength = positiveInteger('maxLength', options.maxLength ?? DEFAULT_MAX_LENGTH, 1);
+    const maxLength = checkInteger('maxLength', options.maxLength ?? DEFAULT_MAX_LENGTH, 1);
     const tokens = tokenize(text, options);
     const out = new Int32Array(maxLength);
     const n = Math.min(maxLength, tokens.length);
@@ -311,15 +301,13 @@ class TokenCounter {
 
   constructor(options: BuildVocabOptions) {
     this.#lowercase = options.lowercase === true;
-    this.#minCount = positiveInteger('minCount', options.minCount ?? 1, 1);
+    this.#minCount = checkInteger('minCount', options.minCount ?? 1, 1);
     this.#maxSize =
-      options.maxSize === undefined
-        ? Number.POSITIVE_INFINITY
-        : positiveInteger('maxSize', options.maxSize, 0);
+      options.maxSize === undefined ? Number.POSITIVE_INFINITY : checkInteger('maxSize', options.maxSize, 0);
   }
 
   add(text: string): void {
-    if (typeof text !== 'string') throw invalid('buildVocab: an element has no string text');
+    if (typeof text !== 'string') throw invalidArgument('buildVocab: an element has no string text');
     for (const token of tokenize(text, { lowercase: this.#lowercase })) {
       this.#counts.set(token, (this.#counts.get(token) ?? 0) + 1);
     }
@@ -336,7 +324,8 @@ class TokenCounter {
 function defaultText(element: unknown): string {
   const brief =
     typeof element === 'object' && element !== null ? (element as { brief?: unknown }).brief : undefined;
-  if (typeof brief !== 'string') throw invalid('buildVocab: an element has no string `brief`; pass `text`');
+  if (typeof brief !== 'string')
+    throw invalidArgument('buildVocab: an element has no string `brief`; pass `text`');
   return brief;
 }
 

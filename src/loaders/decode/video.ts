@@ -4,9 +4,22 @@
  */
 import { stat } from 'node:fs/promises';
 import { FfmpegError, ReelsetError } from '../../errors.js';
-import { mulberry32 } from '../../util/random.js';
+import {
+  checkBoolean,
+  checkInteger,
+  checkOneOf,
+  checkPositive,
+  invalidArgument,
+} from '../../util/options.js';
+import { fnv1a, mulberry32 } from '../../util/random.js';
 import { runFfmpeg, runFfprobe } from './ffmpeg.js';
-import { checkPixelFormat, convertPixels, type Normalize, type PixelFormat } from './pixels.js';
+import {
+  checkPixelFormat,
+  convertPixels,
+  type Normalize,
+  type PixelFormat,
+  type PixelLayout,
+} from './pixels.js';
 
 /**
  * What ffprobe says about a clip's first video stream (attached pictures such as MP3 cover art ignored).
@@ -80,7 +93,7 @@ export interface VideoOptions {
   /** Scaling of float32 values (see `Normalize`). Default `'none'`. */
   normalize?: Normalize;
   /** `channels-last` gives [t, h, w, c], `channels-first` gives [t, c, h, w]. Default `'channels-last'`. */
-  layout?: 'channels-last' | 'channels-first';
+  layout?: PixelLayout;
   /** Seed of `sampling: 'random'` (a safe integer). Default 0. */
   seed?: number;
   /**
@@ -120,6 +133,8 @@ export interface VideoFrames {
   data: Uint8Array | Float32Array;
   /** `[t, h, w, c]` (channels-last) or `[t, c, h, w]` (channels-first). */
   shape: [number, number, number, number];
+  /** The order of `shape` and `data`. */
+  layout: PixelLayout;
   /** Presentation time in seconds (from the clip's start) of each returned frame. */
   timesSec: number[];
   /** Frames at the end that repeat the last real frame because the clip was short. */
@@ -166,16 +181,6 @@ const DEFAULTS: ResolvedVideoOptions = {
 
 const SAMPLINGS: readonly FrameSampling[] = ['first', 'uniform', 'random', 'keyframes', 'fps'];
 
-function invalid(why: string): never {
-  throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', why);
-}
-
-function checkInt(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    invalid(`video.${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-  }
-}
-
 /**
  * Fills the defaults of {@link VideoOptions} (`true` means all defaults) and checks every value.
  *
@@ -188,26 +193,24 @@ function checkInt(name: string, value: number, min: number, max: number): void {
  */
 export function resolveVideoOptions(options?: VideoOptions | true): ResolvedVideoOptions {
   if (options === undefined || options === true) return { ...DEFAULTS };
-  if (typeof options !== 'object' || options === null) invalid('video options must be an object or true');
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('video options must be an object or true');
+  }
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) invalid(`Unknown video option '${key}'`);
+    if (!(key in DEFAULTS)) throw invalidArgument(`video: unknown option ${JSON.stringify(key)}`);
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const o: ResolvedVideoOptions = { ...DEFAULTS, ...defined };
-  checkInt('frames', o.frames, 1, 1024);
-  checkInt('height', o.height, 1, 8192);
-  checkInt('width', o.width, 1, 8192);
-  checkInt('threads', o.threads, 0, 64);
-  if (!SAMPLINGS.includes(o.sampling)) invalid(`video.sampling must be one of ${SAMPLINGS.join(', ')}`);
-  if (typeof o.fps !== 'number' || !Number.isFinite(o.fps) || o.fps <= 0 || o.fps > 1000) {
-    invalid('video.fps must be a number above 0 and at most 1000');
-  }
-  if (!Number.isSafeInteger(o.seed)) invalid('video.seed must be a safe integer');
-  if (o.short !== 'pad' && o.short !== 'skip') invalid(`video.short must be 'pad' or 'skip'`);
-  if (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0) || !Number.isFinite(o.timeoutMs)) {
-    invalid('video.timeoutMs must be a positive number');
-  }
-  if (typeof o.skipLoopFilter !== 'boolean') invalid('video.skipLoopFilter must be a boolean');
+  checkInteger('video.frames', o.frames, 1, 1024);
+  checkInteger('video.height', o.height, 1, 8192);
+  checkInteger('video.width', o.width, 1, 8192);
+  checkInteger('video.threads', o.threads, 0, 64);
+  checkOneOf('video.sampling', o.sampling, SAMPLINGS);
+  checkPositive('video.fps', o.fps, 1000);
+  checkInteger('video.seed', o.seed);
+  checkOneOf('video.short', o.short, ['pad', 'skip'] as const);
+  checkPositive('video.timeoutMs', o.timeoutMs);
+  checkBoolean('video.skipLoopFilter', o.skipLoopFilter, false);
   checkPixelFormat(o);
   return o;
 }
@@ -327,10 +330,7 @@ export async function probeVideo(path: string, options: { timeoutMs?: number } =
 
 /** FNV-1a over a string, then mulberry32: a small deterministic PRNG for `sampling: 'random'`. */
 function seededRandom(seed: number, key: string): () => number {
-  let h = 0x811c9dc5;
-  const text = `${seed}:${key}`;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return mulberry32(h);
+  return mulberry32(fnv1a(`${seed}:${key}`));
 }
 
 /**
@@ -526,5 +526,5 @@ export async function decodeVideo(
   const data = convertPixels(rgb, t, o.height, o.width, format);
   const shape: [number, number, number, number] =
     o.layout === 'channels-last' ? [t, o.height, o.width, 3] : [t, 3, o.height, o.width];
-  return { data, shape, timesSec: slots.map((s) => times[s] as number), padded };
+  return { data, shape, layout: o.layout, timesSec: slots.map((s) => times[s] as number), padded };
 }

@@ -7,11 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { parseHeader } from '../../cli/download.js';
 import { isReelsetError } from '../../errors.js';
 import { txtLiteral } from '../../synth/index.js';
+import { hash53 } from '../../util/random.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
 import { itemTxt } from '../layout/py-repr.js';
 import { download } from './download.js';
 import { checkFilters, insideOrThrow, itemJobs, planItem, selectEntries } from './plan.js';
-import { backoffMs, hash53, retryAfterMs } from './retry.js';
+import { backoffMs, retryAfterMs } from './retry.js';
 
 function entry(id: string, label = 'Beach'): CatalogEntry {
   const id9 = id.padStart(9, '0');

@@ -10,8 +10,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, mkdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { ReelsetError } from '../../errors.js';
+import { forEachLimit } from '../../util/concurrency.js';
+import { checkInteger, invalidArgument } from '../../util/options.js';
 import { type CatalogEntry, readCatalog } from '../catalog/catalog.js';
 import type { MediaKind } from '../layout/naming.js';
 import { MEDIA_KINDS } from '../layout/naming.js';
@@ -28,6 +30,7 @@ import {
   selectEntries,
 } from './plan.js';
 import { TokenBucket } from './retry.js';
+import { loadUndici } from './undici.js';
 
 export type { PlanFilters } from './plan.js';
 
@@ -180,17 +183,6 @@ export interface DownloadReport {
 
 const MAX_FAILURES_KEPT = 1000;
 
-function invalid(message: string): ReelsetError {
-  return new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
-}
-
-function int(name: string, value: number | undefined, fallback: number, min: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < min)
-    throw invalid(`${name} must be a whole number >= ${min}, got ${v}`);
-  return v;
-}
-
 async function readManifest(file: string): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   let text: string;
@@ -205,14 +197,14 @@ async function readManifest(file: string): Promise<Map<string, string>> {
     try {
       record = JSON.parse(line) as typeof record;
     } catch (err) {
-      throw invalid(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+      throw invalidArgument(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
     }
     if (
       typeof record.path !== 'string' ||
       typeof record.sha256 !== 'string' ||
       !/^[0-9a-f]{64}$/.test(record.sha256)
     ) {
-      throw invalid(`${file}:${i + 1}: expected {"path": "...", "sha256": "<64 hex>"}`);
+      throw invalidArgument(`${file}:${i + 1}: expected {"path": "...", "sha256": "<64 hex>"}`);
     }
     map.set(record.path, record.sha256);
   }
@@ -331,15 +323,16 @@ export async function download(
   options: DownloadOptions,
 ): Promise<DownloadReport> {
   const started = performance.now();
-  if (typeof options?.out !== 'string' || options.out === '') throw invalid('download needs options.out');
+  if (typeof options?.out !== 'string' || options.out === '')
+    throw invalidArgument('download needs options.out');
   checkFilters(options);
-  const concurrency = int('concurrency', options.concurrency, 16, 1);
-  const perHost = int('perHost', options.perHost, 16, 1);
-  const retries = int('retries', options.retries, 5, 0);
-  const maxBytes = int('maxBytes', options.maxBytes, 512 * 1024 * 1024, 1);
-  const interval = int('progressIntervalMs', options.progressIntervalMs, 1000, 10);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? 16, 1);
+  const perHost = checkInteger('perHost', options.perHost ?? 16, 1);
+  const retries = checkInteger('retries', options.retries ?? 5, 0);
+  const maxBytes = checkInteger('maxBytes', options.maxBytes ?? 512 * 1024 * 1024, 1);
+  const interval = checkInteger('progressIntervalMs', options.progressIntervalMs ?? 1000, 10);
   if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) {
-    throw invalid(`rate must be a number of bytes per second > 0, got ${options.rate}`);
+    throw invalidArgument(`rate must be a number of bytes per second > 0, got ${options.rate}`);
   }
   const kinds = options.kinds?.length ? options.kinds : MEDIA_KINDS;
   const out = path.resolve(options.out);
@@ -371,13 +364,13 @@ export async function download(
   const ownAgent = options.dispatcher === undefined;
   const dispatcher =
     options.dispatcher ??
-    new Agent({
+    new (await loadUndici()).Agent({
       connections: perHost,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: { timeout: int('connectTimeoutMs', options.connectTimeoutMs, 10_000, 1) },
-      headersTimeout: int('headersTimeoutMs', options.headersTimeoutMs, 30_000, 1),
-      bodyTimeout: int('bodyTimeoutMs', options.bodyTimeoutMs, 30_000, 1),
+      connect: { timeout: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1) },
+      headersTimeout: checkInteger('headersTimeoutMs', options.headersTimeoutMs ?? 30_000, 1),
+      bodyTimeout: checkInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 30_000, 1),
     });
   const reportStream = lineWriter(options.report, 'w');
   const manifestStream = lineWriter(options.sha256Manifest, 'a');
@@ -403,9 +396,9 @@ export async function download(
     dispatcher,
     headers: Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     retries,
-    retryBaseMs: int('retryBaseMs', options.retryBaseMs, 250, 0),
-    retryMaxMs: int('retryMaxMs', options.retryMaxMs, 30_000, 0),
-    retryAfterMaxMs: int('retryAfterMaxMs', options.retryAfterMaxMs, 120_000, 0),
+    retryBaseMs: checkInteger('retryBaseMs', options.retryBaseMs ?? 250, 0),
+    retryMaxMs: checkInteger('retryMaxMs', options.retryMaxMs ?? 30_000, 0),
+    retryAfterMaxMs: checkInteger('retryAfterMaxMs', options.retryAfterMaxMs ?? 120_000, 0),
     maxBytes,
     allowHosts: options.allowHosts ? new Set(options.allowHosts.map((h) => h.toLowerCase())) : undefined,
     bucket,
@@ -517,17 +510,18 @@ export async function download(
   const timer = options.onProgress
     ? setInterval(() => options.onProgress?.(progress()), interval).unref()
     : undefined;
-  const worker = async (): Promise<void> => {
-    for (;;) {
+  // Stop pulling the plan as soon as the download is aborted; note when it ran to its end.
+  const planned = (async function* () {
+    for await (const next of plan) {
       if (signal?.aborted) return;
-      const next = await plan.next();
-      if (next.done) {
-        planDone = true;
-        return;
-      }
-      const planned = next.value;
-      if ('reject' in planned) {
-        const { entry, error } = planned.reject;
+      yield next;
+    }
+    planDone = true;
+  })();
+  try {
+    await forEachLimit(planned, concurrency, async (next) => {
+      if ('reject' in next) {
+        const { entry, error } = next.reject;
         for (const kind of kinds) {
           report.files++;
           recordFailure(
@@ -538,14 +532,11 @@ export async function download(
             0,
           );
         }
-        continue;
+        return;
       }
       report.files++;
-      await runJob(planned.job);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
+      await runJob(next.job);
+    });
   } finally {
     if (timer) clearInterval(timer);
     await plan.return(undefined);

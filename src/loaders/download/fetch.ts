@@ -6,10 +6,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, lstat, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ReelsetError, type ReelsetErrorCode } from '../../errors.js';
 import type { DownloadJob } from './plan.js';
 import { abortError, backoffMs, retryAfterMs, sleep, type TokenBucket } from './retry.js';
+import { loadUndici } from './undici.js';
 
 /**
  * At most this many redirects are followed for one request.
@@ -221,6 +222,7 @@ async function getFollowing(
   let url = new URL(start);
   checkUrl(url, ctx, 'Request');
   const seen = new Set([url.href]);
+  const { request } = await loadUndici();
   for (let hop = 0; ; hop++) {
     let res: Dispatcher.ResponseData;
     try {

@@ -4,12 +4,13 @@
  */
 import path from 'node:path';
 import { ReelsetError } from '../../errors.js';
+import { checkInteger } from '../../util/options.js';
+import { hash53 } from '../../util/random.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
 import { isLabel } from '../layout/labels.js';
 import type { MediaKind } from '../layout/naming.js';
-import { MEDIA_KINDS, urlFileName } from '../layout/naming.js';
+import { checkMediaKinds, MEDIA_KINDS, urlFileName } from '../layout/naming.js';
 import { itemTxt } from '../layout/py-repr.js';
-import { hash53 } from './retry.js';
 
 /**
  * Which catalog entries and files a download covers.
@@ -223,18 +224,14 @@ export function checkFilters(filters: PlanFilters): void {
       throw new ReelsetError('REELSET_E_UNKNOWN_LABEL', `Unknown label ${JSON.stringify(label)}`);
   }
   for (const id of filters.ids ?? []) if (!ID.test(id)) bad(`ids must be digits, got ${JSON.stringify(id)}`);
-  for (const kind of filters.kinds ?? []) {
-    if (!MEDIA_KINDS.includes(kind)) bad(`kinds must be txt, jpeg or mp4, got ${JSON.stringify(kind)}`);
-  }
+  if (filters.kinds !== undefined) checkMediaKinds('kinds', filters.kinds);
   const { maxPerLabel, sample, seed } = filters;
-  if (maxPerLabel !== undefined && (!Number.isSafeInteger(maxPerLabel) || maxPerLabel < 1)) {
-    bad(`maxPerLabel must be a whole number >= 1, got ${maxPerLabel}`);
-  }
+  if (maxPerLabel !== undefined) checkInteger('maxPerLabel', maxPerLabel, 1);
   if (sample !== undefined) {
     const ok = Number.isFinite(sample) && sample > 0 && (sample < 1 || Number.isSafeInteger(sample));
     if (!ok) bad(`sample must be a fraction in (0, 1) or a whole number >= 1, got ${sample}`);
   }
-  if (seed !== undefined && !Number.isSafeInteger(seed)) bad(`seed must be a whole number, got ${seed}`);
+  if (seed !== undefined) checkInteger('seed', seed);
 }
 
 /**

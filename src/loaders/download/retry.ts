@@ -1,6 +1,6 @@
 /**
- * @module download/util — small pieces of the downloader: abortable sleep, backoff with full jitter,
- * `Retry-After` parsing, a shared token bucket (bytes per second) and a seeded 53-bit string hash.
+ * @module download/retry — small pieces of the downloader: abortable sleep, backoff with full jitter,
+ * `Retry-After` parsing and a shared token bucket (bytes per second).
  */
 import { ReelsetError } from '../../errors.js';
 
@@ -125,27 +125,4 @@ export class TokenBucket {
       }
     }
   }
-}
-
-/**
- * A seeded 53-bit hash of a string (cyrb53), as a number in `[0, 2^53)`: used for the seeded sample.
- *
- * @example
- * ```ts
- * hash53('Beach/80328682', 7) / 2 ** 53; // a stable number in [0, 1)
- * ```
- */
-export function hash53(text: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

@@ -1,12 +1,9 @@
 /**
- * @module itemfs — the layout's safe reads of an item on disk: symbolic links followed only inside the
- * root, and the `.txt` read with a size cap, without following links, as strict UTF-8, parsed and checked.
+ * @module item-files — the layout's safe read of an item's `.txt`: capped, no link, strict UTF-8, checked.
  */
-import type { Stats } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
-import type { ReelsetErrorCode } from '../../errors.js';
+import { open } from 'node:fs/promises';
+import { messageOf, type ReelsetErrorCode } from '../../errors.js';
 import { parseDuration, parseHttpUrl, parseId } from './fields.js';
 import { PY_LITERAL_MAX_LENGTH, parsePythonDict } from './py-literal.js';
 
@@ -28,49 +25,11 @@ export type ItemTxt =
   | { ok: true; brief: string; durationSec: number | null }
   | { ok: false; code: ReelsetErrorCode; reason: string; cause?: unknown };
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** True when `real` (a resolved path) is `rootReal` or lies below it. */
-function isInside(real: string, rootReal: string): boolean {
-  const relative = path.relative(rootReal, real);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-/**
- * Follows a symbolic link only when its target stays inside the root (the root itself included). Returns
- * the target's resolved path and stats, `'escapes'` when it leaves the root, `'broken'` when it points
- * nowhere.
- *
- * @example
- * ```ts
- * const target = await followInside('data/Beach/12/12.mp4', await realpath('data'));
- * if (typeof target === 'object' && target.stats.isFile()) console.log(target.real);
- * ```
- */
-export async function followInside(
-  linkPath: string,
-  rootReal: string,
-): Promise<{ real: string; stats: Stats } | 'escapes' | 'broken'> {
-  let real: string;
-  try {
-    real = await realpath(linkPath);
-  } catch {
-    return 'broken';
-  }
-  if (!isInside(real, rootReal)) return 'escapes';
-  try {
-    return { real, stats: await stat(real) };
-  } catch {
-    return 'broken';
-  }
-}
-
 /**
  * Reads and checks an item's `.txt` as the layout does: at most 4 MiB, not through a symbolic link, UTF-8,
  * a Python dict literal of strings (parsed, never evaluated) with `mp4_id` equal to the folder's id,
- * `mp4_txt_brief`, and well-formed URLs and `mp4_time` when present.
+ * `mp4_txt_brief`, and well-formed URLs and `mp4_time` when present. Give it the file's `openPath` from
+ * `readItemFolder`, which has already resolved a symbolic link allowed by the layout's link rule.
  *
  * @example
  * ```ts

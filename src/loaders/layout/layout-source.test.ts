@@ -376,6 +376,27 @@ describe('layoutSource', () => {
   });
 });
 
+describe('the link rule', () => {
+  it('skips a link to the root itself, as a label folder, an item folder or a file', async () => {
+    const dir = path.join(tmp, 'loops');
+    await mkdir(path.join(dir, 'Beach', '1'), { recursive: true });
+    await writeFile(path.join(dir, 'Beach', '1', '1.txt'), txt('1', ' kept'));
+    await symlink(dir, path.join(dir, 'Beach', '2'));
+    await mkdir(path.join(dir, 'Beach', '3'));
+    await writeFile(path.join(dir, 'Beach', '3', '3.txt'), txt('3', ' linked cover'));
+    await symlink(dir, path.join(dir, 'Beach', '3', '3.jpeg'));
+    await symlink(dir, path.join(dir, 'City'));
+    const source = layoutSource(dir);
+    const samples = await drain(source.open(undefined, { epoch: 0 }));
+    expect(samples.map(({ value }) => `${value.label}/${value.id}`)).toEqual(['Beach/1']);
+    expect(source.skips.map(({ where, code, reason }) => [path.relative(dir, where), code, reason])).toEqual([
+      ['Beach/2', 'REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root'],
+      ['Beach/3', 'REELSET_E_BAD_ITEM', '3.jpeg is a symbolic link that leaves the root'],
+      ['City', 'REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root'],
+    ]);
+  });
+});
+
 describe('openDataset', () => {
   it('is a restartable Dataset of the layout samples, with skips sent to onSkip', async () => {
     const skips: Skip[] = [];

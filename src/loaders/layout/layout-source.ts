@@ -1,24 +1,24 @@
 /**
- * @module layout — the original's on-disk layout `<root>/<label>/<mp4_id>/<mp4_id>.{txt,jpeg,mp4}`, streamed
- * one label folder at a time as a resumable {@link Source} of {@link Sample}s.
+ * @module layout-source — the on-disk layout as a resumable {@link Source} of {@link Sample}s, on the scanner.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { ReelsetError, type ReelsetErrorCode } from '../../errors.js';
+import { ReelsetError } from '../../errors.js';
+import { checkFunction, describeValue, invalidArgument } from '../../util/options.js';
 import type { Json, PassContext, Positioned, Source } from '../dataset/source.js';
-import type { OnError, Sample, Skip } from '../sample.js';
-import { parseId } from './fields.js';
-import { followInside, readItemTxt } from './item-files.js';
-import { isLabel, labelId } from './labels.js';
+import { checkOnError, type OnError, type Sample, type Skip } from '../sample.js';
+import { readItemTxt } from './item-files.js';
+import { labelId } from './labels.js';
+import { checkMediaKinds, MEDIA_KINDS, type MediaKind } from './naming.js';
 import {
-  compareItemNames,
-  compareNames,
-  MEDIA_KINDS,
-  type MediaKind,
-  plainFileNames,
-  urlFileName,
-} from './naming.js';
+  type ItemEntry,
+  itemFileNames,
+  type LayoutPosition,
+  readItemFolder,
+  type ScanProblem,
+  scanLayout,
+} from './scan.js';
+
+export type { LayoutPosition } from './scan.js';
 
 /**
  * Options of {@link layoutSource} (and the layout options of `openDataset`).
@@ -55,17 +55,6 @@ export interface LayoutOptions {
 }
 
 /**
- * The position of a layout source: the label folder and the item folder name (as on disk, zero padding
- * included) of the last element produced. Item folders are ordered by numeric value, label folders by name.
- *
- * @example
- * ```ts
- * const position: LayoutPosition = { label: 'Beach', id: '99945958' };
- * ```
- */
-export type LayoutPosition = { label: string; id: string };
-
-/**
  * A {@link Source} of the samples of an on-disk layout, which also keeps the skips of its latest pass.
  *
  * @example
@@ -86,31 +75,10 @@ export interface LayoutSource extends Source<Sample> {
   readonly skips: readonly Skip[];
 }
 
-/** A problem with one item (or label folder): a skip in the making. */
-class ItemProblem {
-  constructor(
-    readonly code: ReelsetErrorCode,
-    readonly reason: string,
-    readonly cause?: unknown,
-  ) {}
-}
+/** Why an item is skipped: the code, reason and cause of its first problem. */
+type SkipReason = Pick<ScanProblem, 'code' | 'reason' | 'cause'>;
 
-/** The id of an item folder name, or undefined when the name is not one. */
-function idOf(name: string): string | undefined {
-  try {
-    return parseId(name);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+const NOT_AN_ID: SkipReason = { code: 'REELSET_E_BAD_ITEM', reason: 'the folder name is not an mp4_id' };
 
 function parsePosition(position: Json | undefined): LayoutPosition | undefined {
   if (position === undefined || position === null) return undefined;
@@ -128,56 +96,30 @@ function parsePosition(position: Json | undefined): LayoutPosition | undefined {
   );
 }
 
-/** What an item folder holds: the path of each file found (absolute, as listed) and the path to open. */
-interface Found {
-  listed: string;
-  openPath: string;
-}
-
 class LayoutSourceImpl implements LayoutSource {
   readonly name = 'Layout';
   readonly root: string;
   readonly #require: ReadonlySet<MediaKind>;
-  readonly #labels: ReadonlySet<string> | undefined;
+  readonly #labels: readonly string[] | undefined;
   readonly #onError: OnError;
   readonly #onSkip: ((skip: Skip) => void) | undefined;
   #skips: Skip[] = [];
 
   constructor(root: string, options: LayoutOptions) {
     if (typeof root !== 'string' || root === '') {
-      throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', 'The root must be a non-empty path');
+      throw invalidArgument(`The root must be a non-empty path, got ${describeValue(root)}`);
     }
     this.root = path.resolve(root);
-    const required = options.require ?? ['txt'];
-    if (!Array.isArray(required) || required.some((kind) => !MEDIA_KINDS.includes(kind))) {
-      throw new ReelsetError(
-        'REELSET_E_INVALID_ARGUMENT',
-        `require lists files among 'txt', 'jpeg', 'mp4', got ${JSON.stringify(required)}`,
-      );
-    }
-    this.#require = new Set(required);
+    this.#require = new Set(checkMediaKinds('require', options.require ?? ['txt']));
     if (options.labels !== undefined) {
       if (!Array.isArray(options.labels) || options.labels.length === 0) {
-        throw new ReelsetError(
-          'REELSET_E_INVALID_ARGUMENT',
-          'labels must be a non-empty array of label names',
-        );
+        throw invalidArgument('labels must be a non-empty array of label names');
       }
       for (const label of options.labels) labelId(label);
-      this.#labels = new Set(options.labels);
+      this.#labels = [...options.labels];
     }
-    const onError = options.onError ?? 'skip';
-    if (onError !== 'skip' && onError !== 'throw') {
-      throw new ReelsetError(
-        'REELSET_E_INVALID_ARGUMENT',
-        `onError is 'skip' or 'throw', got ${String(onError)}`,
-      );
-    }
-    this.#onError = onError;
-    if (options.onSkip !== undefined && typeof options.onSkip !== 'function') {
-      throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', 'onSkip must be a function');
-    }
-    this.#onSkip = options.onSkip;
+    this.#onError = checkOnError(options.onError);
+    this.#onSkip = checkFunction('onSkip', options.onSkip);
   }
 
   get skips(): readonly Skip[] {
@@ -189,10 +131,10 @@ class LayoutSourceImpl implements LayoutSource {
   }
 
   async *#pass(position: Json | undefined): AsyncGenerator<Positioned<Sample>> {
-    const start = parsePosition(position);
+    const after = parsePosition(position);
     const skips: Skip[] = [];
     this.#skips = skips;
-    const record = (where: string, id: string | undefined, problem: ItemProblem): void => {
+    const record = (where: string, id: string | undefined, problem: SkipReason): void => {
       if (this.#onError === 'throw') {
         throw new ReelsetError(problem.code, `${problem.reason} (${where})`, { cause: problem.cause });
       }
@@ -203,164 +145,41 @@ class LayoutSourceImpl implements LayoutSource {
       skips.push(skip);
       this.#onSkip?.(skip);
     };
-
-    let entries: Dirent[];
-    let rootReal: string;
-    try {
-      entries = await readdir(this.root, { withFileTypes: true });
-      rootReal = await realpath(this.root);
-    } catch (err) {
-      throw new ReelsetError(
-        'REELSET_E_NOT_FOUND',
-        `The data set root ${this.root} is not a readable folder (${errorCode(err) ?? messageOf(err)})`,
-        { cause: err },
-      );
-    }
-    entries.sort((a, b) => compareNames(a.name, b.name));
-
-    for (const entry of entries) {
-      const label = entry.name;
-      if (start !== undefined && label < start.label) continue;
-      if (this.#labels !== undefined && !this.#labels.has(label)) continue;
-      const labelDir = path.join(this.root, label);
-      // A problem with the label folder itself comes before its items: resuming inside it, it is not repeated.
-      const resumingHere = start !== undefined && label === start.label;
-      if (!entry.isDirectory()) {
-        if (!entry.isSymbolicLink()) continue; // files at the root (multimodal_data_info.json...) are not labels
-        const target = await followInside(labelDir, rootReal);
-        if (target === 'broken' || (typeof target === 'object' && !target.stats.isDirectory())) continue;
-        if (target === 'escapes') {
-          if (resumingHere) continue;
-          record(
-            labelDir,
-            undefined,
-            new ItemProblem('REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root'),
-          );
-          continue;
-        }
-      }
-      if (!isLabel(label)) {
-        if (resumingHere) continue;
-        record(
-          labelDir,
-          undefined,
-          new ItemProblem(
-            'REELSET_E_UNKNOWN_LABEL',
-            `the folder ${JSON.stringify(label)} is not one of the 31 labels`,
-          ),
-        );
+    for await (const entry of scanLayout(this.root, { labels: this.#labels, after })) {
+      if (entry.type === 'problem') {
+        record(entry.dir, undefined, entry.problem);
         continue;
       }
-      let items: Dirent[];
-      try {
-        items = await readdir(labelDir, { withFileTypes: true });
-      } catch (err) {
-        const code = errorCode(err) === 'ENOENT' ? 'REELSET_E_NOT_FOUND' : 'REELSET_E_BAD_ITEM';
-        record(
-          labelDir,
-          undefined,
-          new ItemProblem(code, `cannot list the label folder: ${messageOf(err)}`, err),
-        );
-        continue;
-      }
-      items.sort((a, b) => compareItemNames(a.name, b.name));
-      const after = resumingHere ? start.id : undefined;
-      const id = labelId(label);
-      for (const item of items) {
-        if (after !== undefined && compareItemNames(item.name, after) <= 0) continue;
-        const itemDir = path.join(labelDir, item.name);
-        const result = await this.#readItem(label, id, itemDir, item, rootReal);
-        if (result instanceof ItemProblem) {
-          record(itemDir, idOf(item.name), result);
-        } else {
-          yield { value: result, position: { label, id: item.name } };
-        }
-      }
+      const result = await this.#readSample(entry);
+      if ('problem' in result) record(entry.dir, result.id, result.problem);
+      else yield { value: result.sample, position: { label: entry.label, id: entry.name } };
     }
   }
 
-  /** Reads one item folder into a sample, or says what is wrong with it. */
-  async #readItem(
-    label: string,
-    labelIdValue: number,
-    itemDir: string,
-    item: Dirent,
-    rootReal: string,
-  ): Promise<Sample | ItemProblem> {
-    const name = item.name;
-    let id: string;
-    try {
-      id = parseId(name);
-    } catch {
-      return new ItemProblem(
-        'REELSET_E_BAD_ITEM',
-        `the folder name ${JSON.stringify(name)} is not an mp4_id (1-12 digits)`,
-      );
-    }
-    if (!item.isDirectory()) {
-      if (!item.isSymbolicLink()) return new ItemProblem('REELSET_E_BAD_ITEM', 'not a folder');
-      const target = await followInside(itemDir, rootReal);
-      if (target === 'escapes')
-        return new ItemProblem('REELSET_E_BAD_ITEM', 'a symbolic link that leaves the root');
-      if (target === 'broken') return new ItemProblem('REELSET_E_BAD_ITEM', 'a broken symbolic link');
-      if (!target.stats.isDirectory()) return new ItemProblem('REELSET_E_BAD_ITEM', 'not a folder');
-    }
-
-    let files: Map<string, Dirent>;
-    try {
-      files = new Map((await readdir(itemDir, { withFileTypes: true })).map((file) => [file.name, file]));
-    } catch (err) {
-      const code = errorCode(err) === 'ENOENT' ? 'REELSET_E_NOT_FOUND' : 'REELSET_E_BAD_ITEM';
-      return new ItemProblem(code, `cannot list the item folder: ${messageOf(err)}`, err);
-    }
-
-    const candidates: Record<MediaKind, string[]> = {
-      txt: plainFileNames(name, id, 'txt'),
-      jpeg: [...plainFileNames(name, id, 'jpeg'), urlFileName(id, 'jpeg')],
-      mp4: [...plainFileNames(name, id, 'mp4'), urlFileName(id, 'mp4')],
-    };
-    const found: Partial<Record<MediaKind, Found>> = {};
-    for (const kind of MEDIA_KINDS) {
-      for (const candidate of candidates[kind]) {
-        const file = files.get(candidate);
-        if (file === undefined) continue;
-        const listed = path.join(itemDir, candidate);
-        if (file.isFile()) {
-          found[kind] = { listed, openPath: listed };
-        } else if (file.isSymbolicLink()) {
-          const target = await followInside(listed, rootReal);
-          if (target === 'escapes') {
-            return new ItemProblem(
-              'REELSET_E_BAD_ITEM',
-              `${candidate} is a symbolic link that leaves the root`,
-            );
-          }
-          if (target !== 'broken' && target.stats.isFile()) found[kind] = { listed, openPath: target.real };
-        }
-        if (found[kind] !== undefined) break;
-      }
-    }
-
-    const missing = MEDIA_KINDS.filter((kind) => this.#require.has(kind) && found[kind] === undefined);
+  /** Reads one item folder into a sample, or says what is wrong with it (its first problem). */
+  async #readSample(entry: ItemEntry): Promise<{ sample: Sample } | { id?: string; problem: SkipReason }> {
+    const item = await readItemFolder(entry);
+    const { id, files, problems } = item;
+    // A folder whose name is not an mp4_id always comes with its problem.
+    if (problems[0] !== undefined || id === undefined) return { id, problem: problems[0] ?? NOT_AN_ID };
+    const missing = MEDIA_KINDS.filter((kind) => this.#require.has(kind) && files[kind] === undefined);
     if (missing.length > 0) {
-      const names = missing.map((kind) => `${kind} (${candidates[kind].join(' or ')})`);
-      return new ItemProblem('REELSET_E_MISSING_MEDIA', `missing ${names.join(', ')}`);
+      const names = missing.map((kind) => `${kind} (${itemFileNames(item.name, id, kind).join(' or ')})`);
+      return { id, problem: { code: 'REELSET_E_MISSING_MEDIA', reason: `missing ${names.join(', ')}` } };
     }
-
     let brief = '';
     let durationSec: number | null = null;
-    if (found.txt !== undefined) {
-      const meta = await readItemTxt(found.txt.openPath, id);
-      if (!meta.ok) return new ItemProblem(meta.code, meta.reason, meta.cause);
+    if (files.txt !== undefined) {
+      const meta = await readItemTxt(files.txt.openPath, id);
+      if (!meta.ok) return { id, problem: meta };
       ({ brief, durationSec } = meta);
     }
-
     const source: Sample['source'] = {};
     for (const kind of MEDIA_KINDS) {
-      const file = found[kind];
-      if (file !== undefined) source[kind] = file.listed;
+      const file = files[kind];
+      if (file !== undefined) source[kind] = file.path;
     }
-    return { id, label, labelId: labelIdValue, brief, durationSec, source };
+    return { sample: { id, label: item.label, labelId: item.labelId, brief, durationSec, source } };
   }
 }
 
@@ -380,8 +199,9 @@ class LayoutSourceImpl implements LayoutSource {
  * `<mp4_id>.mp4` and `<mp4_id>.jpeg` win when both exist.
  *
  * Paths only ever come from listing folders, never from a `.txt`. Symbolic links (label folders, item
- * folders, files) are followed only when their target stays inside the root; one that leaves it is skipped
- * (`REELSET_E_BAD_ITEM`); a broken one counts as absent.
+ * folders, files) are followed only when their target lies strictly below the root; one that leaves it, or
+ * points to the root itself, is skipped (`REELSET_E_BAD_ITEM`, the whole item for a file); a broken one
+ * counts as absent. The tools (`checkDataset`, `computeStats`, `previewSheet`) list with the same scanner.
  *
  * The position of each sample is a {@link LayoutPosition}; opening again at it continues right after that
  * sample, without listing the label folders before it, and without recording again the skips before it.

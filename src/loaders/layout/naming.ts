@@ -2,6 +2,7 @@
  * @module naming — the naming rules of the original's on-disk layout: the order of label and item folders,
  * the names an item's files may have, and the original's URL names (`<id9>_iconl.jpeg`, `<id9>_main_xl.mp4`).
  */
+import { invalidArgument } from '../../util/options.js';
 import { paddedId } from './fields.js';
 
 /**
@@ -25,6 +26,22 @@ const DIGITS = /^[0-9]+$/;
  * ```
  */
 export const MEDIA_KINDS: readonly MediaKind[] = Object.freeze(['txt', 'jpeg', 'mp4']);
+
+/**
+ * Checks an option that lists item files (such as `require`). Returns it.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` unless it is an array of `'txt'`, `'jpeg'`, `'mp4'`.
+ * @example
+ * ```ts
+ * checkMediaKinds('require', ['txt', 'mp4']); // ['txt', 'mp4']
+ * ```
+ */
+export function checkMediaKinds(name: string, value: unknown): readonly MediaKind[] {
+  if (!Array.isArray(value) || value.some((kind) => !MEDIA_KINDS.includes(kind))) {
+    throw invalidArgument(`${name} lists files among 'txt', 'jpeg', 'mp4', got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
 
 /**
  * Plain code-unit order: the order of Python's `sorted` on these names, and of the label ids.
