@@ -35,6 +35,9 @@ const TABLE: Array<[ReelsetErrorCode, string]> = [
   ['REELSET_E_BAD_MEDIA', 'A media file is empty, truncated or not decodable'],
   ['REELSET_E_TIMEOUT', 'An operation ran past its time limit'],
   ['REELSET_E_SHAPE', 'Samples of a batch disagree on a shape or dtype'],
+  ['REELSET_E_MISSING_PEER', 'An optional package that this feature needs is not installed'],
+  ['REELSET_E_BACKEND', 'The TensorFlow.js backend cannot run what was asked'],
+  ['REELSET_E_NOT_A_FILE', 'A path names a folder (or something else) where a file is expected'],
 ];
 
 describe('ReelsetError codes', () => {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ReelsetError } from '../errors.js';
+import { checkOneOf } from '../util/options.js';
 
 /**
  * The backends reelset can choose, best first: `'tfjs-node-gpu'` (@tensorflow/tfjs-node-gpu, CUDA),
@@ -81,8 +82,6 @@ export const BACKEND_ORDER: readonly BackendKind[] = Object.freeze([
   'cpu',
 ]);
 
-const KINDS = new Set<string>(BACKEND_ORDER);
-
 function short(err: unknown): string {
   const e = err as { code?: string; message?: string };
   if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'not installed';
@@ -147,12 +146,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     ['prefer', prefer],
     ['only', only],
   ] as const) {
-    if (value !== undefined && !KINDS.has(value)) {
-      throw new ReelsetError(
-        'REELSET_E_INVALID_ARGUMENT',
-        `${name} is one of ${BACKEND_ORDER.join(', ')}, got ${String(value)}`,
-      );
-    }
+    if (value !== undefined) checkOneOf(name, value, BACKEND_ORDER);
   }
   const order: BackendKind[] =
     only !== undefined

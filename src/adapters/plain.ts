@@ -1,7 +1,8 @@
 /** @module plain — samples as native JavaScript values, JSON-safe on request. */
-import { ReelsetError } from '../errors.js';
+
 import type { Dataset } from '../loaders/dataset/dataset.js';
 import type { Sample } from '../loaders/sample.js';
+import { checkBoolean, invalidArgument } from '../util/options.js';
 
 /**
  * A sample as native values: the {@link Sample}'s fields, with `tokens`, `image.data` and `video.data` as
@@ -75,12 +76,7 @@ export function plainSample(sample: Sample, options: PlainOptions = {}): PlainSa
 export function toPlain(dataset: Dataset<Sample>, options: { json: true }): Dataset<PlainSample<number[]>>;
 export function toPlain(dataset: Dataset<Sample>, options?: PlainOptions): Dataset<PlainSample>;
 export function toPlain(dataset: Dataset<Sample>, options: PlainOptions = {}): Dataset<PlainSample<unknown>> {
-  if (typeof options !== 'object' || options === null) {
-    throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', 'options must be an object');
-  }
-  if (options.json !== undefined && typeof options.json !== 'boolean') {
-    throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', 'json must be a boolean');
-  }
-  const o = { json: options.json === true };
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  const o = { json: checkBoolean('json', options.json, false) };
   return dataset.map((sample) => plainSample(sample, o));
 }

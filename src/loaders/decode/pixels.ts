@@ -3,6 +3,7 @@
  * RGB or BGR, uint8 or float32, normalized, channels last or first. Shared by the cover and video pipelines.
  */
 import { ReelsetError } from '../../errors.js';
+import { checkOneOf, invalidArgument } from '../../util/options.js';
 
 /**
  * How float pixels are scaled: `'none'` keeps 0-255, `'unit'` gives [0, 1], `'symmetric'` gives [-1, 1]
@@ -66,13 +67,11 @@ function scaleAndShift(normalize: Normalize, channel: number): [number, number] 
  */
 export function checkPixelFormat(format: PixelFormat): void {
   const fail = (why: string) => {
-    throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', why);
+    throw invalidArgument(why);
   };
-  if (format.channels !== 'rgb' && format.channels !== 'bgr') fail(`channels must be 'rgb' or 'bgr'`);
-  if (format.dtype !== 'uint8' && format.dtype !== 'float32') fail(`dtype must be 'uint8' or 'float32'`);
-  if (format.layout !== 'channels-last' && format.layout !== 'channels-first') {
-    fail(`layout must be 'channels-last' or 'channels-first'`);
-  }
+  checkOneOf('channels', format.channels, ['rgb', 'bgr'] as const);
+  checkOneOf('dtype', format.dtype, ['uint8', 'float32'] as const);
+  checkOneOf('layout', format.layout, ['channels-last', 'channels-first'] as const);
   const { normalize } = format;
   if (format.dtype === 'uint8' && normalize !== 'none') fail(`dtype 'uint8' needs normalize 'none'`);
   if (typeof normalize === 'object') {
