@@ -4,14 +4,25 @@
  * The model is a tiny image classifier built by `onnx-model.ts` (ReduceMean -> MatMul -> Softmax, IR 8,
  * opset 17) until reelset's exporter exists. Run: `node --import tsx examples/ndarray-onnx.ts [DATA_DIR]`
  * after `npm run build`.
+ *
+ * onnxruntime-node is an optional peer of reelset, installed by whoever runs ONNX (`npm install
+ * onnxruntime-node`; see docs/getting-started.md for CUDA), so it is imported where it is used, with an
+ * error that says how to install it, rather than by a static import that fails with ERR_MODULE_NOT_FOUND.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { openDataset, toNdarray } from 'reelset';
 import { synthesize } from 'reelset/synth';
 import { imageClassifierOnnx } from './onnx-model.js';
+
+const ort = await import('onnxruntime-node').catch((err: unknown) => {
+  throw new Error(
+    'this example needs onnxruntime-node, which is not installed: npm install onnxruntime-node ' +
+      '(CPU only: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node)',
+    { cause: err },
+  );
+});
 
 const given = process.argv[2];
 const root = given ?? (await mkdtemp(join(tmpdir(), 'reelset-example-')));

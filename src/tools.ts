@@ -7,6 +7,8 @@
 export type { ProblemKind } from './loaders/layout/scan.js';
 export type { CheckOptions, CheckProblem, CheckRename, CheckSummary } from './tools/check.js';
 export { checkDataset } from './tools/check.js';
+export type { CjkFont } from './tools/fonts.js';
+export { ensureCjkFont } from './tools/fonts.js';
 export type { PreviewOptions, PreviewResult } from './tools/preview.js';
 export { previewSheet } from './tools/preview.js';
 export type {

@@ -121,7 +121,7 @@ const API: Record<Entry, { file: string; values: string[]; types: string[] }> = 
   },
   'reelset/tf': {
     file: 'tf',
-    values: ['probeBackends', 'selectBackend', 'toTfDataset'],
+    values: ['explainBackendError', 'probeBackends', 'selectBackend', 'toTfDataset'],
     types: [
       'BackendChoice',
       'BackendKind',
@@ -134,12 +134,13 @@ const API: Record<Entry, { file: string; values: string[]; types: string[] }> = 
   },
   'reelset/tools': {
     file: 'tools',
-    values: ['checkDataset', 'computeStats', 'plotStats', 'previewSheet'],
+    values: ['checkDataset', 'computeStats', 'ensureCjkFont', 'plotStats', 'previewSheet'],
     types: [
       'CheckOptions',
       'CheckProblem',
       'CheckRename',
       'CheckSummary',
+      'CjkFont',
       'DatasetStats',
       'DiskStats',
       'DurationBin',

@@ -632,3 +632,149 @@ describe('the .txt files', () => {
     }
   });
 });
+
+describe('synthesized catalogs', () => {
+  it('with baseUrl, a synthesized folder served over HTTP downloads byte-identical (txt too)', async () => {
+    const root = join(tmp, 'synth-served');
+    const served = await startServer({ root });
+    try {
+      const synth = await synthesize(root, {
+        labels: ['Beach', 'Green Screen'],
+        perLabel: 3,
+        seconds: 0.3,
+        seed: 8,
+        baseUrl: served.url('/'),
+      });
+      const first = synth.items[0];
+      expect(first?.mp4Url.startsWith(served.url('/Beach/'))).toBe(true);
+      expect(synth.items.some((item) => item.mp4Url.includes('/Green%20Screen/'))).toBe(true);
+      const out = await outDir();
+      const report = await download(synth.catalogPath, { ...FAST, out });
+      expect(report.failures).toEqual([]);
+      expect([report.downloaded, report.written]).toEqual([synth.items.length * 2, synth.items.length]);
+      for (const item of synth.items) {
+        for (const kind of ['txt', 'jpeg', 'mp4'] as const) {
+          const mine = await readFile(join(out, item.label, item.id, `${item.id}.${kind}`));
+          expect(mine.equals(await readFile(item.files[kind] as string)), `${item.id}.${kind}`).toBe(true);
+        }
+      }
+      expect(served.log.every((r) => r.status === 200)).toBe(true);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('without baseUrl, is refused before anything is created, and no request is made', async () => {
+    const synth = await synthesize(join(tmp, 'synth-placeholder'), {
+      labels: ['Beach'],
+      perLabel: 2,
+      seconds: 0.2,
+      seed: 6,
+    });
+    expect(new URL(synth.items[0]?.mp4Url as string).hostname).toBe('reelset-synth.invalid');
+    const out = join(tmp, 'never-synth');
+    const report = join(tmp, 'never-synth.jsonl');
+    const err = await download(synth.catalogPath, { ...FAST, out, report }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'REELSET_E_HOST_NOT_ALLOWED' });
+    expect((err as Error).message).toMatch(/line 1: https:\/\/reelset-synth\.invalid\/.*baseUrl/);
+    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(stat(report)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Entries given as an iterable: each such file fails at once, without a request or a retry.
+    const before = server.log.length;
+    const entries = [entry('123', 'Beach', 'https://reelset-synth.invalid/000000123_main_xl.mp4', '/x.jpeg')];
+    const r = await download(iterate(entries), { ...FAST, out: await outDir(), kinds: ['mp4'] });
+    expect(r.failures).toMatchObject([{ code: 'REELSET_E_HOST_NOT_ALLOWED', attempts: 0 }]);
+    expect([r.retries, server.log.length - before]).toEqual([0, 0]);
+  });
+});
+
+describe('bad catalog lines and bad inputs', () => {
+  it('lists every bad catalog line with its number and reason, in the report and the result', async () => {
+    const [good] = await makeItems('lines', 1);
+    const text = [
+      catalogText([good as CatalogEntry]).trimEnd(),
+      '{"mp4_id": "12", not json',
+      '',
+      JSON.stringify({ mp4_id: '13', video_label: 'Beach' }),
+      catalogText([{ ...(good as CatalogEntry), label: 'beach' }]).trimEnd(),
+    ].join('\n');
+    const catalog = join(tmp, 'lines.jsonl');
+    await writeFile(catalog, `${text}\n`);
+    const reportFile = join(tmp, 'lines-report.jsonl');
+    const seen: number[] = [];
+    const report = await download(catalog, {
+      ...FAST,
+      out: await outDir(),
+      kinds: ['txt'],
+      report: reportFile,
+      onCatalogSkip: (skip) => seen.push(skip.line as number),
+    });
+    expect(report.catalogSkips).toBe(4);
+    expect(seen).toEqual([2, 3, 4, 5]);
+    expect(report.catalogSkipList.map((s) => [s.line, s.code])).toEqual([
+      [2, 'REELSET_E_CATALOG_LINE'],
+      [3, 'REELSET_E_CATALOG_LINE'],
+      [4, 'REELSET_E_CATALOG_LINE'],
+      [5, 'REELSET_E_CATALOG_LINE'],
+    ]);
+    expect(report.catalogSkipList[0]?.where).toBe(`${catalog}:2`);
+    expect(report.catalogSkipList[0]?.reason).toMatch(/^invalid JSON/);
+    expect(report.catalogSkipList[1]?.reason).toBe('blank line');
+    expect(report.catalogSkipList[2]?.reason).toBe('missing key mp4_download_url');
+    expect(report.catalogSkipList[3]?.reason).toBe('unknown label "beach" (did you mean "Beach"?)');
+    const lines = (await readFile(reportFile, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; line: number; reason: string });
+    expect(lines.map((l) => [l.kind, l.line])).toEqual([
+      ['catalog-line', 2],
+      ['catalog-line', 3],
+      ['catalog-line', 4],
+      ['catalog-line', 5],
+    ]);
+  });
+
+  it('checks every input and option before creating anything', async () => {
+    const catalog = join(tmp, 'inputs.jsonl');
+    await writeFile(catalog, catalogText(await makeItems('inputs', 1)));
+    const aFolder = join(tmp, 'a-folder');
+    await mkdir(aFolder, { recursive: true });
+    await writeFile(join(aFolder, 'multimodal_data_info.json'), '');
+    const cases: Array<[string | AsyncIterable<CatalogEntry>, Partial<DownloadOptions>, string, RegExp]> = [
+      [join(tmp, 'nope.json'), {}, 'REELSET_E_NOT_FOUND', /nope\.json/],
+      [
+        aFolder,
+        {},
+        'REELSET_E_NOT_A_FILE',
+        /a-folder is a folder.*did you mean .*multimodal_data_info\.json/,
+      ],
+      [catalog, { verifySha256: aFolder }, 'REELSET_E_NOT_A_FILE', /sha256 manifest .*a-folder is a folder/],
+      [catalog, { report: join(tmp, 'no-dir', 'r.jsonl') }, 'REELSET_E_NOT_FOUND', /no-dir/],
+      [catalog, { sha256Manifest: aFolder }, 'REELSET_E_NOT_A_FILE', /a-folder/],
+      [
+        catalog,
+        { concurrency: '8' as unknown as number },
+        'REELSET_E_INVALID_ARGUMENT',
+        /got the string "8"/,
+      ],
+      [catalog, { rate: '100' as unknown as number }, 'REELSET_E_INVALID_ARGUMENT', /got the string "100"/],
+      [catalog, { sample: '0.5' as unknown as number }, 'REELSET_E_INVALID_ARGUMENT', /got the string "0.5"/],
+      [catalog, { bodyTimeoutMs: 0 }, 'REELSET_E_INVALID_ARGUMENT', /bodyTimeoutMs/],
+      [catalog, { labels: ['beach'] }, 'REELSET_E_UNKNOWN_LABEL', /did you mean "Beach"/],
+      ['' as string, {}, 'REELSET_E_NOT_FOUND', /catalog/],
+    ];
+    for (const [input, options, code, message] of cases) {
+      const out = join(tmp, `never-${++serial}`);
+      const err = await download(input, { ...options, out }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(options)).toMatchObject({ code });
+      expect((err as Error).message).toMatch(message);
+      await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    const file = join(tmp, 'out-is-a-file');
+    await writeFile(file, '');
+    await expect(download(catalog, { out: file })).rejects.toMatchObject({
+      code: 'REELSET_E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/is a file, not a folder/),
+    });
+  });
+});

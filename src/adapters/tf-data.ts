@@ -1,10 +1,11 @@
 /** @module tfdata — a reelset Dataset as a TensorFlow.js `tf.data.Dataset` that `model.fitDataset` consumes. */
-import * as tf from '@tensorflow/tfjs';
+import type * as Tfjs from '@tensorflow/tfjs';
 import type { Dataset } from '../loaders/dataset/dataset.js';
 import { LABELS } from '../loaders/layout/labels.js';
 import type { Sample } from '../loaders/sample.js';
 import { checkInteger, checkOneOf, invalidArgument } from '../util/options.js';
 import { type Batch, type BatchingOptions, collateBatches } from './collate.js';
+import { loadTfjs } from './tfjs.js';
 
 /**
  * The input names of the three modalities: the original's `text_data`, `image_data`, `video_data` by default.
@@ -55,19 +56,20 @@ export interface TfDatasetOptions extends BatchingOptions {
  * });
  * ```
  */
-export type TfBatch = { xs: { [name: string]: tf.Tensor }; ys: tf.Tensor };
+export type TfBatch = { xs: { [name: string]: Tfjs.Tensor }; ys: Tfjs.Tensor };
 
 /** Turns one collated batch into tensors (no intermediate tensor is created, so none can leak). */
 function toTensors(
+  tf: typeof Tfjs,
   batch: Batch,
   names: Required<InputNames>,
   oneHot: number | undefined,
   masks: boolean,
 ): TfBatch {
-  const xs: { [name: string]: tf.Tensor } = {};
-  const made: tf.Tensor[] = [];
+  const xs: { [name: string]: Tfjs.Tensor } = {};
+  const made: Tfjs.Tensor[] = [];
   try {
-    const add = (name: string, t: tf.Tensor): void => {
+    const add = (name: string, t: Tfjs.Tensor): void => {
       made.push(t);
       xs[name] = t;
     };
@@ -86,7 +88,7 @@ function toTensors(
       add(names.video, tf.tensor(batch.video.data, batch.video.shape, 'float32'));
       mask(names.video, batch.masks.video);
     }
-    let ys: tf.Tensor;
+    let ys: Tfjs.Tensor;
     if (oneHot === undefined) ys = tf.tensor1d(Float32Array.from(batch.labels), 'float32');
     else {
       const data = new Float32Array(batch.size * oneHot);
@@ -118,8 +120,9 @@ function toTensors(
  * Pixels become float32 as they are (0-255 for uint8 samples: scale in the model, or decode with
  * `dtype: 'float32', normalize`).
  *
- * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for a bad option; `REELSET_E_SHAPE` (while iterating)
- *   when samples of a batch disagree on a shape.
+ * @throws ReelsetError `REELSET_E_MISSING_PEER` when @tensorflow/tfjs is not installed (it is a peer
+ *   dependency: `npm install @tensorflow/tfjs`); `REELSET_E_INVALID_ARGUMENT` for a bad option;
+ *   `REELSET_E_SHAPE` (while iterating) when samples of a batch disagree on a shape.
  * @example
  * ```ts
  * await selectBackend();
@@ -128,7 +131,8 @@ function toTensors(
  * await model.fitDataset(ds, { epochs: 5 });
  * ```
  */
-export function toTfDataset(dataset: Dataset<Sample>, options: TfDatasetOptions): tf.data.Dataset<TfBatch> {
+export function toTfDataset(dataset: Dataset<Sample>, options: TfDatasetOptions): Tfjs.data.Dataset<TfBatch> {
+  const tf = loadTfjs();
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const { names = {}, labels = 'sparse', numClasses = LABELS.length, masks = false, ...batching } = options;
   const resolved: Required<InputNames> = {
@@ -146,6 +150,6 @@ export function toTfDataset(dataset: Dataset<Sample>, options: TfDatasetOptions)
   const oneHot = labels === 'one-hot' ? numClasses : undefined;
   const withMasks = masks === true;
   return tf.data.generator(async function* () {
-    for await (const batch of batches) yield toTensors(batch, resolved, oneHot, withMasks);
+    for await (const batch of batches) yield toTensors(tf, batch, resolved, oneHot, withMasks);
   } as unknown as () => AsyncIterator<TfBatch>);
 }

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { CheckProblem, CheckSummary } from '../tools/check.js';
-import { integerOption } from './options.js';
+import { count } from './format.js';
+import { checkExtension, checkLayoutRoot, integerOption, JSONL_EXTENSIONS } from './options.js';
 
 interface CheckCliOptions {
   fix?: boolean;
@@ -46,7 +47,18 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the summary as one JSON object (problems and renames included)')
     .option('--labels <names...>', 'only these labels')
     .action(async (root: string, options: CheckCliOptions) => {
-      const { checkDataset } = await import('../tools/check.js');
+      // Every argument is checked before the report is created.
+      if (options.report !== undefined) {
+        checkExtension('--report', options.report, JSONL_EXTENSIONS, 'JSON Lines');
+        const { checkOutputFile } = await import('../util/files.js');
+        await checkOutputFile(options.report, 'the --report file');
+      }
+      await checkLayoutRoot(root);
+      const [{ checkDataset }, { toolPath }] = await Promise.all([
+        import('../tools/check.js'),
+        import('../loaders/decode/ffmpeg.js'),
+      ]);
+      toolPath('ffprobe'); // REELSET_E_FFMPEG_NOT_FOUND now rather than after the report is created
       const report = options.report === undefined ? undefined : await openReport(options.report);
       const text = !options.json;
       let summary: CheckSummary;
@@ -78,9 +90,10 @@ export function registerCheck(program: Command): void {
           .join(', ');
         const naming = options.fix
           ? `${summary.renamed} renamed`
-          : `${summary.toRename} URL-named file${summary.toRename === 1 ? '' : 's'} to rename (--fix)`;
+          : `${count(summary.toRename, 'URL-named file')} to rename (--fix)`;
+        for (const warning of summary.warnings) process.stdout.write(`warning: ${warning}\n`);
         process.stdout.write(
-          `check: ${summary.items} items, ${summary.cleanItems} clean, ${summary.problemCount} problem${summary.problemCount === 1 ? '' : 's'}${codes ? ` (${codes})` : ''}; ${naming}\n`,
+          `check: ${count(summary.items, 'item')}, ${summary.cleanItems} clean, ${count(summary.problemCount, 'problem')}${codes ? ` (${codes})` : ''}; ${naming}\n`,
         );
       }
       process.exitCode = summary.problemCount > 0 ? 2 : 0;

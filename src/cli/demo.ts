@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Skip } from '../loaders/sample.js';
+import { count, relativeTo, table } from './format.js';
 
 interface DemoOptions {
   keep?: boolean;
@@ -30,6 +31,7 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
     import('../adapters/collate.js'),
   ]);
   const root = options.dir ?? (await mkdtemp(join(tmpdir(), 'reelset-demo-')));
+  let written = false;
   try {
     const started = Date.now();
     const report = await synthesize(root, {
@@ -39,8 +41,9 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
       seed: 7,
       bad: true,
     });
+    written = true;
     log(
-      `Synthesized ${report.items.length} items (some broken on purpose) in ${root} in ${Date.now() - started} ms`,
+      `Synthesized ${count(report.items.length, 'item')} (some broken on purpose) in ${root} in ${Date.now() - started} ms`,
     );
 
     const skips: Skip[] = [];
@@ -55,7 +58,11 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
       );
     }
     log('\nRecorded skips (nothing is dropped silently):');
-    for (const skip of skips) log(`  ${skip.code.padEnd(24)} ${skip.reason}`);
+    for (const line of table(
+      skips.map((skip) => [skip.code, `${relativeTo(root, skip.where)}:`, skip.reason]),
+    )) {
+      log(`  ${line}`);
+    }
 
     const decodeSkips: Skip[] = [];
     const decoded = openDataset(root, {
@@ -77,9 +84,20 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
       );
       log(`  a collated batch: ${shapes.join(', ')}, labels [${[...batch.labels].join(', ')}]`);
     }
-    log(
-      `  samples that failed to decode were recorded too: ${[...new Set(decodeSkips.map((s) => s.code))].join(', ')}`,
-    );
+    // Two passes ran (the samples, then the batch): each recorded its skips; show each once.
+    const seen = new Set<string>();
+    const unique = decodeSkips.filter((skip) => {
+      const key = `${skip.where}\0${skip.code}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    log('  samples that failed to decode were recorded too:');
+    for (const line of table(
+      unique.map((skip) => [skip.code, `${relativeTo(root, skip.where)}:`, skip.reason]),
+    )) {
+      log(`    ${line}`);
+    }
 
     const pipeline = dataset.shuffle({ seed: 1, bufferSize: 16 }).batch(4);
     log(`\nPipeline: ${pipeline.summary()}`);
@@ -91,8 +109,8 @@ export async function runDemo(options: DemoOptions, log: (line: string) => void)
     log(`  state after it: ${JSON.stringify(state).length} bytes of JSON; resuming gives the next batches:`);
     for await (const batch of pipeline.resume(state)) log(`  ${batch.map((s) => s.id).join(', ')}`);
   } finally {
-    if (options.keep || options.dir) log(`\nData kept in ${root}`);
-    else await rm(root, { recursive: true, force: true });
+    if (options.dir === undefined && !options.keep) await rm(root, { recursive: true, force: true });
+    else if (written) log(`\nData kept in ${root}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/helpers.js';
-import { doctorReport, formatDoctor, registerDoctor } from './doctor.js';
+import { doctorReport, formatDoctor, isMissingPackage, onnxruntimeStatus, registerDoctor } from './doctor.js';
 
 describe('reelset doctor', () => {
   it('reports node, tfjs backends, ffmpeg, the cover decoder, sharp, onnxruntime and CPUs', async () => {
@@ -31,5 +31,38 @@ describe('reelset doctor', () => {
     };
     expect(parsed.onnxruntime.backends.length).toBeGreaterThan(0);
     expect(parsed.tfjs.chosen).toBeTruthy();
+  });
+});
+
+describe('reelset doctor: the table and missing peers', () => {
+  it('aligns the values of every line in one column', async () => {
+    const lines = formatDoctor(await doctorReport())
+      .trimEnd()
+      .split('\n');
+    const columns = lines.map((line) => /^\S+(?: \S+)? {2,}/.exec(line)?.[0].length);
+    expect(new Set(columns).size).toBe(1);
+    expect(lines.map((line) => line.split(/ {2,}/)[0])).toContain('tfjs backends');
+  });
+
+  it('says that onnxruntime-node is not installed, with the install command, rather than an error', async () => {
+    const missing = Object.assign(
+      new Error("Cannot find package 'onnxruntime-node' imported from /x/doctor.js"),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    const status = await onnxruntimeStatus(() => Promise.reject(missing));
+    expect(status).toEqual({ installed: false, install: 'npm install onnxruntime-node' });
+    const report = { ...(await doctorReport()), onnxruntime: status };
+    const line = formatDoctor(report)
+      .split('\n')
+      .find((l) => l.startsWith('onnxruntime'));
+    expect(line).toMatch(/^onnxruntime +not installed \(optional, .*: npm install onnxruntime-node\)$/);
+    // A package that is there but does not load is an error, said as such.
+    const broken = await onnxruntimeStatus(() => Promise.reject(new Error('libonnxruntime.so: cannot open')));
+    expect(broken).toEqual({ installed: true, error: 'libonnxruntime.so: cannot open' });
+    // A missing dependency of the package is not the package missing.
+    const dep = Object.assign(new Error("Cannot find package 'onnxruntime-common'"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
+    expect(isMissingPackage(dep, 'onnxruntime-node')).toBe(false);
   });
 });

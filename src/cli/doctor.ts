@@ -8,9 +8,11 @@ import { availableParallelism, cpus } from 'node:os';
 import type { Command } from 'commander';
 import type { BackendChoice, BackendProbe } from '../adapters/backend.js';
 import { type FfmpegTool, runFfmpeg, runFfprobe, toolPath } from '../loaders/decode/ffmpeg.js';
+import { table } from './format.js';
 
 /**
- * What `reelset doctor --json` prints. A part that cannot be found has `error` instead of its values.
+ * What `reelset doctor --json` prints. A part that cannot be found has `error` instead of its values; a
+ * peer dependency that is not installed has `installed: false` and the command that installs it.
  *
  * @example
  * ```ts
@@ -23,16 +25,73 @@ export interface DoctorReport {
   platform: string;
   reelset: string;
   cpus: { count: number; available: number; model: string };
-  tfjs: { version: string; chosen?: BackendChoice; available: BackendProbe[]; error?: string };
+  tfjs: {
+    /** False when @tensorflow/tfjs (a peer dependency) is not installed; `install` says how. */
+    installed: boolean;
+    install?: string;
+    version?: string;
+    chosen?: BackendChoice;
+    available: BackendProbe[];
+    error?: string;
+  };
   ffmpeg: { path?: string; version?: string; error?: string };
   ffprobe: { path?: string; version?: string; error?: string };
   covers: { version?: string; binding?: string; error?: string };
   sharp: { version?: string; libvips?: string; error?: string };
   onnxruntime: {
+    /** False when onnxruntime-node (an optional peer dependency) is not installed; `install` says how. */
+    installed: boolean;
+    install?: string;
     version?: string;
     backends?: { name: string; bundled: boolean }[];
     error?: string;
   };
+}
+
+/** The commands that install the peer dependencies doctor looks for. */
+const INSTALL = {
+  tfjs: 'npm install @tensorflow/tfjs',
+  onnxruntime: 'npm install onnxruntime-node',
+} as const;
+
+/** True when `err` says that package `name` itself cannot be found (not one of its dependencies). */
+export function isMissingPackage(err: unknown, name: string): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  const text = err instanceof Error ? err.message : String(err);
+  return text.includes(`'${name}'`) || text.includes(`"${name}"`) || text.includes(`${name}/package.json`);
+}
+
+/**
+ * What doctor says about onnxruntime-node: its version and execution providers, `installed: false` with
+ * the install command when it is not installed (it is an optional peer: only running exported models
+ * needs it), or the error of an installation that does not load. `load` imports it (for tests).
+ *
+ * @example
+ * ```ts
+ * const ort = await onnxruntimeStatus();
+ * if (!ort.installed) console.log(ort.install); // npm install onnxruntime-node
+ * ```
+ */
+export async function onnxruntimeStatus(
+  load: () => Promise<unknown> = () => import('onnxruntime-node'),
+): Promise<DoctorReport['onnxruntime']> {
+  try {
+    const ort = (await load()) as {
+      listSupportedBackends?: () => { name: string; bundled: boolean }[];
+    };
+    const status: DoctorReport['onnxruntime'] = {
+      installed: true,
+      version: packageVersion('onnxruntime-node'),
+    };
+    if (typeof ort.listSupportedBackends === 'function') {
+      status.backends = ort.listSupportedBackends().map(({ name, bundled }) => ({ name, bundled }));
+    }
+    return status;
+  } catch (err) {
+    if (isMissingPackage(err, 'onnxruntime-node')) return { installed: false, install: INSTALL.onnxruntime };
+    return { installed: true, error: message(err) };
+  }
 }
 
 const require = createRequire(import.meta.url);
@@ -96,20 +155,28 @@ export async function doctorReport(): Promise<DoctorReport> {
     platform: `${process.platform} ${process.arch}`,
     reelset: reelsetVersion(),
     cpus: { count: list.length, available: availableParallelism(), model: list[0]?.model ?? 'unknown' },
-    tfjs: { version: packageVersion('@tensorflow/tfjs'), available: [] },
+    tfjs: { installed: true, available: [] },
     ffmpeg: await tool('ffmpeg'),
     ffprobe: await tool('ffprobe'),
     covers: {},
     sharp: {},
-    onnxruntime: {},
+    onnxruntime: { installed: false },
   };
   try {
-    // Loaded here, not at start-up: TensorFlow.js takes about half a second to import.
-    const { probeBackends, selectBackend } = await import('../adapters/backend.js');
-    report.tfjs.available = await probeBackends();
-    report.tfjs.chosen = await selectBackend();
+    report.tfjs.version = packageVersion('@tensorflow/tfjs');
   } catch (err) {
-    report.tfjs.error = message(err);
+    if (!isMissingPackage(err, '@tensorflow/tfjs')) throw err;
+    report.tfjs = { installed: false, install: INSTALL.tfjs, available: [] };
+  }
+  if (report.tfjs.installed) {
+    try {
+      // Loaded here, not at start-up: TensorFlow.js takes about half a second to import.
+      const { probeBackends, selectBackend } = await import('../adapters/backend.js');
+      report.tfjs.available = await probeBackends();
+      report.tfjs.chosen = await selectBackend();
+    } catch (err) {
+      report.tfjs.error = message(err);
+    }
   }
   try {
     const { decodeImage } = await import('../loaders/decode/image.js');
@@ -127,19 +194,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   } catch (err) {
     report.sharp = { error: message(err) };
   }
-  try {
-    const ort = (await import('onnxruntime-node')) as unknown as {
-      listSupportedBackends?: () => { name: string; bundled: boolean }[];
-    };
-    report.onnxruntime = { version: packageVersion('onnxruntime-node') };
-    if (typeof ort.listSupportedBackends === 'function') {
-      report.onnxruntime.backends = ort
-        .listSupportedBackends()
-        .map(({ name, bundled }) => ({ name, bundled }));
-    }
-  } catch (err) {
-    report.onnxruntime = { error: message(err) };
-  }
+  report.onnxruntime = await onnxruntimeStatus();
   return report;
 }
 
@@ -160,8 +215,12 @@ export function formatDoctor(r: DoctorReport): string {
   const chosen = r.tfjs.chosen
     ? `${r.tfjs.chosen.kind} (${r.tfjs.chosen.reason})`
     : `none (${r.tfjs.error ?? 'unknown'})`;
-  const ort =
-    r.onnxruntime.error !== undefined
+  const tfjs = r.tfjs.installed
+    ? `${r.tfjs.version}; backend ${chosen}`
+    : `not installed (a peer dependency, needed by reelset/tf and training: ${r.tfjs.install})`;
+  const ort = !r.onnxruntime.installed
+    ? `not installed (optional, needed only to run exported ONNX models: ${r.onnxruntime.install})`
+    : r.onnxruntime.error !== undefined
       ? `not usable (${r.onnxruntime.error})`
       : `${r.onnxruntime.version}; execution providers: ${(r.onnxruntime.backends ?? [])
           .map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`)
@@ -174,18 +233,21 @@ export function formatDoctor(r: DoctorReport): string {
     r.sharp.error !== undefined
       ? `not usable (${r.sharp.error})`
       : `${r.sharp.version}, libvips ${r.sharp.libvips}`;
-  return `${[
-    `node         ${r.node} (${r.platform})`,
-    `reelset      ${r.reelset}`,
-    `cpus         ${r.cpus.count} (${r.cpus.available} available) ${r.cpus.model}`,
-    `tfjs         ${r.tfjs.version}; backend ${chosen}`,
-    `tfjs backends ${probes}`,
-    `ffmpeg       ${part(r.ffmpeg)}`,
-    `ffprobe      ${part(r.ffprobe)}`,
-    `covers       ${covers}`,
-    `sharp        ${sharp}`,
-    `onnxruntime  ${ort}`,
-  ].join('\n')}\n`;
+  const rows: [string, string][] = [
+    ['node', `${r.node} (${r.platform})`],
+    ['reelset', r.reelset],
+    ['cpus', `${r.cpus.count} (${r.cpus.available} available) ${r.cpus.model}`],
+    ['tfjs', tfjs],
+  ];
+  if (r.tfjs.installed) rows.push(['tfjs backends', probes]);
+  rows.push(
+    ['ffmpeg', part(r.ffmpeg)],
+    ['ffprobe', part(r.ffprobe)],
+    ['covers', covers],
+    ['sharp', sharp],
+    ['onnxruntime', ort],
+  );
+  return `${table(rows).join('\n')}\n`;
 }
 
 /**

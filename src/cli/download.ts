@@ -8,7 +8,11 @@ import type { Command } from 'commander';
 import { ReelsetError } from '../errors.js';
 import type { DownloadOptions, DownloadProgress } from '../loaders/download/download.js';
 import type { MediaKind } from '../loaders/layout/naming.js';
-import { integerOption, numberOption } from './options.js';
+import { count } from './format.js';
+import { checkExtension, integerOption, JSONL_EXTENSIONS, numberOption } from './options.js';
+
+/** How many bad catalog lines the command lists on standard error (all of them go to `--report`). */
+const SKIPS_SHOWN = 10;
 
 interface DownloadCliOptions {
   out: string;
@@ -193,11 +197,13 @@ export function registerDownload(program: Command): void {
     .option('--verify-sha256 <file>', 'a JSONL manifest that fetched files must match')
     .option(
       '--report <file>',
-      'write a JSONL line per failed file {id, label, kind, url, error, code, attempts}',
+      'write a JSONL line per failed file {id, label, kind, url, error, code, attempts} and per bad ' +
+        'catalog line {kind: "catalog-line", where, line, reason, code}',
     )
     .option('--no-fsync', 'do not fsync files before their rename (faster, less safe on power loss)')
     .option('--no-progress', 'no progress bar or lines')
     .action(async (catalog: string, o: DownloadCliOptions) => {
+      // Every argument is checked here or by download() before anything is created.
       for (const kind of o.kinds ?? []) {
         if (kind !== 'txt' && kind !== 'jpeg' && kind !== 'mp4') {
           throw new ReelsetError(
@@ -206,6 +212,11 @@ export function registerDownload(program: Command): void {
           );
         }
       }
+      if (o.report !== undefined) checkExtension('--report', o.report, JSONL_EXTENSIONS, 'JSON Lines');
+      if (o.sha256Manifest !== undefined) {
+        checkExtension('--sha256-manifest', o.sha256Manifest, JSONL_EXTENSIONS, 'JSON Lines');
+      }
+      const headers = Object.fromEntries(o.header.map(parseHeader));
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -224,7 +235,7 @@ export function registerDownload(program: Command): void {
       const display = progressDisplay(o.progress, cliProgress);
       const options: DownloadOptions = {
         out: o.out,
-        headers: Object.fromEntries(o.header.map(parseHeader)),
+        headers,
         fsync: o.fsync,
         signal: controller.signal,
         onProgress: display.update,
@@ -252,16 +263,24 @@ export function registerDownload(program: Command): void {
         display.stop();
         const seconds = (r.elapsedMs / 1000).toFixed(1);
         process.stdout.write(
-          `download: ${r.files} files of ${r.items} items: ${r.downloaded} fetched (${r.resumed} resumed), ` +
+          `download: ${count(r.files, 'file')} of ${count(r.items, 'item')}: ${r.downloaded} fetched (${r.resumed} resumed), ` +
             `${r.written} txt written, ${r.skipped} already complete, ${r.failed} failed` +
-            `${r.catalogSkips > 0 ? `, ${r.catalogSkips} bad catalog lines skipped` : ''}; ${bytes(r.bytes)} in ${seconds} s -> ${r.out}\n`,
+            `${r.catalogSkips > 0 ? `, ${count(r.catalogSkips, 'bad catalog line')} skipped` : ''}; ${bytes(r.bytes)} in ${seconds} s -> ${r.out}\n`,
         );
+        for (const skip of r.catalogSkipList.slice(0, SKIPS_SHOWN)) {
+          process.stderr.write(`reelset download: skipped ${skip.where}: ${skip.reason}\n`);
+        }
+        if (r.catalogSkips > SKIPS_SHOWN) {
+          process.stderr.write(
+            `reelset download: and ${count(r.catalogSkips - SKIPS_SHOWN, 'more bad catalog line', 'more bad catalog lines')}${o.report ? ` (all in ${o.report})` : ' (--report FILE lists them all)'}\n`,
+          );
+        }
         if (r.aborted) {
           process.stderr.write('reelset download: interrupted; run the same command again to continue\n');
           process.exitCode = 130;
         } else if (r.failed > 0) {
           process.stderr.write(
-            `reelset download: ${r.failed} files failed${o.report ? ` (see ${o.report})` : ' (use --report FILE for the list)'}\n`,
+            `reelset download: ${count(r.failed, 'file')} failed${o.report ? ` (see ${o.report})` : ' (use --report FILE for the list)'}\n`,
           );
           process.exitCode = 2;
         }

@@ -3,7 +3,8 @@
  */
 import type { Command } from 'commander';
 import type { Sample, Skip } from '../loaders/sample.js';
-import { integerOption } from './options.js';
+import { count } from './format.js';
+import { checkLayoutRoot, integerOption } from './options.js';
 
 interface InspectOptions {
   limit?: number;
@@ -53,6 +54,7 @@ export function registerInspect(program: Command): void {
     .option('--labels <names...>', 'only these labels')
     .option('--require <kinds...>', 'skip items lacking these files (txt, jpeg, mp4)')
     .action(async (root: string, options: InspectOptions) => {
+      await checkLayoutRoot(root);
       const { openDataset } = await import('../loaders/open.js');
       const skips: Skip[] = [];
       let dataset = openDataset(root, {
@@ -61,13 +63,13 @@ export function registerInspect(program: Command): void {
         onSkip: (skip) => skips.push(skip),
       });
       if (options.limit !== undefined) dataset = dataset.take(options.limit);
-      let count = 0;
+      let samples = 0;
       for await (const sample of dataset) {
-        count++;
+        samples++;
         process.stdout.write(`${options.json ? JSON.stringify(sampleRecord(sample)) : textLine(sample)}\n`);
       }
       for (const skip of skips)
         process.stderr.write(`skipped ${skip.where}: ${skip.reason} (${skip.code})\n`);
-      if (!options.json) process.stdout.write(`${count} samples, ${skips.length} skipped\n`);
+      if (!options.json) process.stdout.write(`${count(samples, 'sample')}, ${skips.length} skipped\n`);
     });
 }

@@ -2,6 +2,8 @@
  * @module options — parsers of command-line option values shared by the commands: each returns the value
  * or throws `ReelsetError` `REELSET_E_INVALID_ARGUMENT` naming the option, in the style of util/options.
  */
+import { extname } from 'node:path';
+import { ReelsetError } from '../errors.js';
 import { invalidArgument, rangeText } from '../util/options.js';
 
 /**
@@ -46,4 +48,89 @@ export function numberOption(flag: string, min: number, max: number): (value: st
     }
     return parsed;
   };
+}
+
+/**
+ * The extensions a JSON Lines output (`--report`, `--sha256-manifest`) may have: its content is JSON Lines
+ * whatever the name, so a name that promises another format (`report.csv`, `report.png`) is refused.
+ *
+ * @example
+ * ```ts
+ * checkExtension('--report', file, JSONL_EXTENSIONS, 'JSON Lines');
+ * ```
+ */
+export const JSONL_EXTENSIONS: readonly string[] = ['.jsonl', '.ndjson', '.json', '.txt', '.log', ''];
+
+/**
+ * Checks that an output file's extension (case-insensitive) is one of `allowed` (`''`: no extension), so
+ * that a file never holds a format its name does not say. Returns the file.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` naming the flag, the format and the extensions allowed.
+ * @example
+ * ```ts
+ * checkExtension('--plot', 'stats.jpg', ['.png'], 'PNG');
+ * // throws: --plot writes PNG: its file must end in .png, got "stats.jpg"
+ * ```
+ */
+export function checkExtension(
+  flag: string,
+  file: string,
+  allowed: readonly string[],
+  format: string,
+): string {
+  const ext = extname(file).toLowerCase();
+  if (!allowed.includes(ext)) {
+    const names = allowed.filter((e) => e !== '');
+    const list =
+      names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+    const none = allowed.includes('') ? ' (or have no extension)' : '';
+    throw invalidArgument(
+      `${flag} writes ${format}: its file must end in ${list}${none}, got ${JSON.stringify(file)}`,
+    );
+  }
+  return file;
+}
+
+/**
+ * Refuses a data set root that looks like a label folder or an item folder (`data/Beach`, `data/Beach/12`),
+ * which would give 0 samples and a skip per folder, with the folder that was meant.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT`: `data/Beach looks like the label folder of "Beach",
+ *   not a data set root (...): did you mean data?`
+ * @example
+ * ```ts
+ * await refuseMisplacedRoot(root);
+ * ```
+ */
+export async function refuseMisplacedRoot(root: string): Promise<void> {
+  const { layoutRootHint } = await import('../loaders/layout/root-hint.js');
+  const hint = await layoutRootHint(root);
+  if (hint !== undefined) throw invalidArgument(hint);
+}
+
+/**
+ * Checks a data set root before a command reads it or writes anything: an existing folder (not a file),
+ * and not a label or item folder ({@link refuseMisplacedRoot}).
+ *
+ * @throws ReelsetError `REELSET_E_NOT_FOUND` when it does not exist; `REELSET_E_INVALID_ARGUMENT` for a
+ *   file or a misplaced root.
+ * @example
+ * ```ts
+ * await checkLayoutRoot('data');
+ * ```
+ */
+export async function checkLayoutRoot(root: string): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  let isDir: boolean;
+  try {
+    isDir = (await stat(root)).isDirectory();
+  } catch (err) {
+    throw new ReelsetError('REELSET_E_NOT_FOUND', `The data set root ${root} does not exist`, { cause: err });
+  }
+  if (!isDir) {
+    throw invalidArgument(
+      `The data set root ${root} is a file, not a folder (a catalog is read by stats and download)`,
+    );
+  }
+  await refuseMisplacedRoot(root);
 }

@@ -3,8 +3,22 @@
  * with id and brief, and optionally a strip of sampled frames per clip.
  */
 import type { Command } from 'commander';
+import { ReelsetError } from '../errors.js';
 import type { PreviewOptions } from '../tools/preview.js';
-import { integerOption } from './options.js';
+import { count } from './format.js';
+import { checkExtension, checkLayoutRoot, integerOption } from './options.js';
+
+/** Refuses an output path that is a folder (the sheet would be renamed onto it). */
+async function refuseFolder(file: string): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const isDir = await stat(file).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (isDir) {
+    throw new ReelsetError('REELSET_E_NOT_A_FILE', `--out ${file} is a folder, not a file`);
+  }
+}
 
 /**
  * Adds `preview ROOT --label L --out FILE [--limit N] [--columns C] [--frames K] [--concurrency N]` to the
@@ -33,6 +47,12 @@ export function registerPreview(program: Command): void {
     )
     .option('--concurrency <n>', 'items decoded at once (default 4)', integerOption('--concurrency', 1, 64))
     .action(async (root: string, options: PreviewOptions) => {
+      // Every argument is checked before anything is decoded or written.
+      checkExtension('--out', options.out, ['.jpg', '.jpeg', '.png'], 'a JPEG or PNG sheet');
+      await refuseFolder(options.out);
+      const { labelId } = await import('../loaders/layout/labels.js');
+      labelId(options.label);
+      await checkLayoutRoot(root);
       const { previewSheet } = await import('../tools/preview.js');
       const result = await previewSheet(root, options);
       const problems = [
@@ -40,7 +60,7 @@ export function registerPreview(program: Command): void {
         result.missingClips > 0 ? `${result.missingClips} without frames` : '',
       ].filter(Boolean);
       process.stdout.write(
-        `preview: ${result.items} items${problems.length > 0 ? ` (${problems.join(', ')})` : ''} -> ${result.out} (${result.width}x${result.height} ${result.format})\n`,
+        `preview: ${count(result.items, 'item')}${problems.length > 0 ? ` (${problems.join(', ')})` : ''} -> ${result.out} (${result.width}x${result.height} ${result.format})\n`,
       );
     });
 }

@@ -2,13 +2,18 @@
  * @module stats — `reelset stats CATALOG.jsonl|ROOT`: counts per label, shared ids, durations, missing media
  * and bytes on disk, as a text table or JSON, and optionally a PNG chart of counts per label.
  */
+
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { Skip } from '../loaders/sample.js';
 import type { DatasetStats } from '../tools/stats.js';
-import { integerOption } from './options.js';
+import { count, relativeTo } from './format.js';
+import { checkExtension, integerOption, JSONL_EXTENSIONS, refuseMisplacedRoot } from './options.js';
 
 interface StatsCliOptions {
   json?: boolean;
   plot?: string;
+  report?: string;
   chinese?: boolean;
   concurrency?: number;
 }
@@ -56,7 +61,9 @@ export function formatStats(stats: DatasetStats): string {
   out.push('');
   out.push(`distinct ids: ${n(stats.distinctIds)}`);
   const { shared } = stats;
-  out.push(`ids under several labels: ${n(shared.count)} (at most ${shared.maxLabels} labels for one id)`);
+  out.push(
+    `ids under several labels: ${n(shared.count)} (at most ${count(shared.maxLabels, 'label')} for one id)`,
+  );
   for (const example of shared.examples) out.push(`  ${example.id}: ${example.labels.join(', ')}`);
   const d = stats.durations;
   const secs = (v: number | null): string => (v === null ? '-' : `${v} s`);
@@ -76,11 +83,23 @@ export function formatStats(stats: DatasetStats): string {
   out.push(
     `skips: ${skips.length === 0 ? 'none' : skips.map(([code, count]) => `${code} ${n(count)}`).join(', ')}`,
   );
+  const total = skips.reduce((sum, [, count]) => sum + count, 0);
+  const base = stats.source === 'catalog' ? path.dirname(stats.input) : stats.input;
+  for (const skip of stats.skipList.slice(0, SKIPS_SHOWN)) {
+    out.push(`  ${relativeTo(base, skip.where)}: ${skip.reason} (${skip.code})`);
+  }
+  if (total > SKIPS_SHOWN) out.push(`  and ${n(total - SKIPS_SHOWN)} more (--report FILE lists them all)`);
+  for (const warning of stats.warnings) out.push(`warning: ${warning}`);
   return `${out.join('\n')}\n`;
 }
 
+/** How many skips the text report lists (all of them go to `--report`). */
+const SKIPS_SHOWN = 10;
+
 /**
- * Adds `stats CATALOG.jsonl|ROOT [--json] [--plot FILE.png] [--chinese] [--concurrency N]` to the program.
+ * Adds `stats CATALOG.jsonl|ROOT [--json] [--plot FILE.png] [--report FILE] [--chinese] [--concurrency N]`
+ * to the program. `--plot` must name a `.png` file and `--report` a JSON Lines file; both are checked
+ * before anything is read or written.
  *
  * @example
  * ```ts
@@ -94,8 +113,12 @@ export function registerStats(program: Command): void {
     .command('stats')
     .description('Counts per label, shared ids, durations, missing media and bytes of a catalog or data set')
     .argument('<input>', 'a catalog (multimodal_data_info.json, JSON Lines) or a data set root folder')
-    .option('--json', 'print the statistics as one JSON object')
-    .option('--plot <file>', 'write a PNG bar chart of the counts per label')
+    .option('--json', 'print the statistics as one JSON object (skipList: the skips with their reasons)')
+    .option('--plot <file.png>', 'write a PNG bar chart of the counts per label (the file must end in .png)')
+    .option(
+      '--report <file>',
+      'write one JSON line per skip {where, line?, id?, reason, code}: bad catalog lines, skipped items',
+    )
     .option('--chinese', 'show the Chinese label names in the chart too (needs a CJK font)')
     .option(
       '--concurrency <n>',
@@ -103,8 +126,27 @@ export function registerStats(program: Command): void {
       integerOption('--concurrency', 1, 1024),
     )
     .action(async (input: string, options: StatsCliOptions) => {
+      // Every argument is checked before anything is written.
+      const { checkOutputFile } = await import('../util/files.js');
+      if (options.plot !== undefined) {
+        checkExtension('--plot', options.plot, ['.png'], 'a PNG chart');
+        await checkOutputFile(options.plot, 'the --plot file');
+      }
+      if (options.report !== undefined) {
+        checkExtension('--report', options.report, JSONL_EXTENSIONS, 'JSON Lines');
+        await checkOutputFile(options.report, 'the --report file');
+      }
+      await refuseMisplacedRoot(input);
       const { computeStats } = await import('../tools/stats.js');
-      const stats = await computeStats(input, { concurrency: options.concurrency });
+      const all: Skip[] = [];
+      const stats = await computeStats(input, {
+        concurrency: options.concurrency,
+        onSkip: options.report === undefined ? undefined : (skip) => all.push(skip),
+      });
+      if (options.report !== undefined) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(options.report, all.map((skip) => `${JSON.stringify(skip)}\n`).join(''));
+      }
       let plot: { width: number; height: number } | undefined;
       if (options.plot !== undefined) {
         const { plotStats } = await import('../tools/stats-plot.js');

@@ -1,5 +1,6 @@
 /** @module synth — `reelset synth DIR`: writes a synthetic data set in the original's on-disk layout. */
 import type { Command } from 'commander';
+import { count } from './format.js';
 import { integerOption, numberOption } from './options.js';
 
 interface SynthCliOptions {
@@ -10,12 +11,15 @@ interface SynthCliOptions {
   bad?: boolean;
   textSignal?: number;
   concurrency?: number;
+  force?: boolean;
+  baseUrl?: string;
 }
 
 /**
  * Adds `synth <dir> [--per-label n] [--labels names...] [--seconds s] [--seed k] [--bad] [--text-signal f]
- * [--concurrency n]` to the program. It prints one line: items, bad items, labels, seconds taken, path.
- * A bad number is a ReelsetError `REELSET_E_INVALID_ARGUMENT`; an unknown label `REELSET_E_UNKNOWN_LABEL`.
+ * [--concurrency n] [--force] [--base-url url]` to the program. It prints one line: items, bad items,
+ * labels, seconds taken, path. A bad number, a bad URL or a folder that is not empty (without `--force`)
+ * is a ReelsetError `REELSET_E_INVALID_ARGUMENT`; an unknown label `REELSET_E_UNKNOWN_LABEL`.
  *
  * @example
  * ```ts
@@ -55,12 +59,18 @@ export function registerSynth(program: Command): void {
       'parallel ffmpeg encodes (default: CPU count)',
       integerOption('--concurrency', 1, 1024),
     )
+    .option('--force', 'write into a folder that is not empty (same names replaced, nothing removed)')
+    .option(
+      '--base-url <url>',
+      'the URL DIR will be served at: catalog and txt URLs then name its files, so `reelset download` works ' +
+        '(default: placeholder URLs on reelset-synth.invalid, which download refuses)',
+    )
     .action(async (dir: string, options: SynthCliOptions) => {
       const { synthesize } = await import('../synth/index.js');
       const report = await synthesize(dir, options);
       const seconds = (report.elapsedMs / 1000).toFixed(1);
       process.stdout.write(
-        `synth: ${report.items.length} items (${report.badCount} bad) in ${report.labels.length} labels, ${seconds} s -> ${report.root}\n`,
+        `synth: ${count(report.items.length, 'item')} (${report.badCount} bad) in ${count(report.labels.length, 'label')}, ${seconds} s -> ${report.root}\n`,
       );
     });
 }

@@ -2,6 +2,7 @@
  * @module open — `openDataset`: the layout source followed by the decode stage, the one place where the two
  * meet (neither imports the other).
  */
+import { checkInteger } from '../util/options.js';
 import { Dataset } from './dataset/dataset.js';
 import {
   type DecodedSample,
@@ -62,7 +63,11 @@ export function openDataset<const O extends OpenDatasetOptions>(
 ): Dataset<DecodedSample<O>>;
 export function openDataset(root: string, options: OpenDatasetOptions = {}): Dataset<Sample> {
   const o = options;
-  if (!wantsDecoding(o)) return Dataset.fromSource(layoutSource(root, o));
+  if (!wantsDecoding(o)) {
+    // Checked even when nothing decodes, so that a bad value (`'8'`) is never silently ignored.
+    if (o?.concurrency !== undefined) checkInteger('concurrency', o.concurrency, 1);
+    return Dataset.fromSource(layoutSource(root, o));
+  }
   const plan = planDecoding(o);
   const layout: LayoutOptions = { require: o.require ?? plan.required };
   if (o.labels !== undefined) layout.labels = o.labels;

@@ -1,5 +1,5 @@
 /** @module cli.test — `reelset synth`: options, the summary line, invalid values. */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -60,10 +60,29 @@ describe('reelset synth', () => {
     expect(isReelsetError(err, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
   });
 
+  it('refuses a folder that is not empty unless --force; --base-url writes served URLs', async () => {
+    const dir = join(tmp, 'again');
+    const args = ['synth', dir, '--labels', 'Sea', '--per-label', '1', '--seconds', '0.2'];
+    await runCli(registerSynth, args);
+    const err = await program()
+      .parseAsync(args.slice(), { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(isReelsetError(err, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
+    expect((err as Error).message).toMatch(/is not empty .*--force/);
+    const lines = await runCli(registerSynth, [...args, '--force', '--base-url', 'http://127.0.0.1:9/data/']);
+    expect(lines[0]).toMatch(/^synth: 1 item \(0 bad\) in 1 label, /);
+    const catalog = await readFile(join(dir, 'multimodal_data_info.json'), 'utf8');
+    expect(catalog).toMatch(/"mp4_download_url": "http:\/\/127\.0\.0\.1:9\/data\/Sea\/\d+\/[\w.]+\.mp4"/);
+  });
+
   it('rejects an unknown label with REELSET_E_UNKNOWN_LABEL', async () => {
     const err = await program()
       .parseAsync(['synth', join(tmp, 'never'), '--labels', 'Cats'], { from: 'user' })
       .catch((e: unknown) => e);
     expect(isReelsetError(err, 'REELSET_E_UNKNOWN_LABEL')).toBe(true);
+    const lower = await program()
+      .parseAsync(['synth', join(tmp, 'never'), '--labels', 'green screen'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect((lower as Error).message).toBe('Unknown label "green screen" (did you mean "Green Screen"?)');
   });
 });

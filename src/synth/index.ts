@@ -3,7 +3,7 @@
  * dict `.txt`, progressive cover JPEG, H.264 MP4, JSON Lines catalog) whose text, covers and clips depend on
  * the label in known ways, deterministically from a seed.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDuration } from '../loaders/layout/fields.js';
@@ -11,7 +11,7 @@ import { LABELS, labelId } from '../loaders/layout/labels.js';
 import { originalCoverUrl, originalMp4Url, urlFileName } from '../loaders/layout/naming.js';
 import { itemTxtEntries, pyDictLiteral, pyRepr } from '../loaders/layout/py-repr.js';
 import { forEachLimit } from '../util/concurrency.js';
-import { checkInteger, checkNumber, invalidArgument } from '../util/options.js';
+import { checkBoolean, checkInteger, checkNumber, describeValue, invalidArgument } from '../util/options.js';
 import { BAD_KINDS, type BadKind, malformedTxt, missingFile, truncateJpeg } from './bad.js';
 import { coverJpeg } from './cover.js';
 import { createRng, mixSeed, type Rng } from './rng.js';
@@ -56,6 +56,75 @@ export interface SynthOptions {
   textSignal?: number;
   /** How many ffmpeg encodes run at once (whole number >= 1). Default `os.availableParallelism()`. */
   concurrency?: number;
+  /**
+   * Write into `dir` even when it is not empty. Default false: a folder that holds anything is refused
+   * (`REELSET_E_INVALID_ARGUMENT`) before anything is written, because writing into it would mix its files
+   * with the new set (items on disk that the new catalog does not list). With `force`, files of the same
+   * names are replaced and nothing else is removed.
+   */
+  force?: boolean;
+  /**
+   * The http(s) URL at which `dir` will be served (e.g. `http://127.0.0.1:8000/`). The catalog's and the
+   * `.txt` files' URLs then name the synthesized files themselves, `<baseUrl><label>/<id>/<file>` (the label
+   * URL-encoded), so that `download` of the catalog from a server of `dir` fetches these very bytes.
+   * Default: placeholder URLs in the original's form on the reserved host `reelset-synth.invalid`
+   * (`.invalid` never resolves, RFC 6761), which `download` refuses to fetch: the ids are made up, so the
+   * original's CDN must never be asked for them.
+   */
+  baseUrl?: string;
+}
+
+/**
+ * The host of the placeholder URLs of a synthesized catalog written without `baseUrl`
+ * (`https://reelset-synth.invalid/<id9>_main_xl.mp4`, `.../<id9>_iconl.jpeg`): a reserved name that never
+ * resolves, so no tool can send requests for made-up ids anywhere.
+ *
+ * @example
+ * ```ts
+ * new URL(report.items[0].mp4Url).hostname === SYNTH_PLACEHOLDER_HOST; // true without baseUrl
+ * ```
+ */
+export const SYNTH_PLACEHOLDER_HOST = 'reelset-synth.invalid';
+
+/**
+ * The two URLs of an item, as written in its `.txt` and catalog line.
+ *
+ * @example
+ * ```ts
+ * const urls: ItemUrls = { mp4: 'https://p5-v1.xpccdn.com/099945958_main_xl.mp4', cover: 'https://p5-i1.xpccdn.com/099945958_iconl.jpeg' };
+ * ```
+ */
+export interface ItemUrls {
+  /** `mp4_download_url`. */
+  mp4: string;
+  /** `mp4_background_image_url`. */
+  cover: string;
+}
+
+function originalUrls(id: string): ItemUrls {
+  return { mp4: originalMp4Url(id), cover: originalCoverUrl(id) };
+}
+
+/** Checks `baseUrl` and gives it with a trailing slash. */
+function checkBaseUrl(value: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw invalidArgument(
+      `baseUrl must be an http(s) URL without query or fragment, got ${describeValue(value)}`,
+    );
+  }
+  const text = url.href;
+  return text.endsWith('/') ? text : `${text}/`;
 }
 
 /**
@@ -102,6 +171,10 @@ export interface SynthItem {
   namesLabel: boolean;
   /** The `mp4_time` written (`m:ss`). */
   mp4Time: string;
+  /** `mp4_download_url` as written in the `.txt` and the catalog (see `baseUrl`). */
+  mp4Url: string;
+  /** `mp4_background_image_url` as written in the `.txt` and the catalog (see `baseUrl`). */
+  coverUrl: string;
   /** Frames in the clip (when one was encoded). */
   frames: number;
   /** The seed the cover and clip were made from (equal for the same clip under two labels). */
@@ -165,13 +238,19 @@ function newId(rng: Rng, used: Set<string>): string {
   }
 }
 
-function txtEntries(id: string, time: string, brief: string): Array<[string, string]> {
-  return itemTxtEntries({ id, mp4Url: originalMp4Url(id), time, coverUrl: originalCoverUrl(id), brief });
+function txtEntries(
+  id: string,
+  time: string,
+  brief: string,
+  urls: ItemUrls = originalUrls(id),
+): Array<[string, string]> {
+  return itemTxtEntries({ id, mp4Url: urls.mp4, time, coverUrl: urls.cover, brief });
 }
 
 /**
  * One catalog line, written as Python's `json.dumps` would (`", "` and `": "` separators, non-ASCII as
- * `\uXXXX` escapes), keys in the original's order.
+ * `\uXXXX` escapes), keys in the original's order. The URLs are the original's for `id` unless `urls` are
+ * given.
  *
  * @example
  * ```ts
@@ -179,8 +258,14 @@ function txtEntries(id: string, time: string, brief: string): Array<[string, str
  * // '{"mp4_id": "99945958", "mp4_download_url": "https://p5-v1.xpccdn.com/099945958_main_xl.mp4", ...}'
  * ```
  */
-export function catalogLine(id: string, mp4Time: string, brief: string, label: string): string {
-  const pairs = [...txtEntries(id, mp4Time, brief), ['video_label', label]];
+export function catalogLine(
+  id: string,
+  mp4Time: string,
+  brief: string,
+  label: string,
+  urls?: ItemUrls,
+): string {
+  const pairs = [...txtEntries(id, mp4Time, brief, urls), ['video_label', label]];
   const json = (text: string): string =>
     JSON.stringify(text).replace(
       /[^\x20-\x7e]/g,
@@ -191,18 +276,36 @@ export function catalogLine(id: string, mp4Time: string, brief: string, label: s
 
 /**
  * The `.txt` content of an item: the Python dict literal `{'mp4_id': ..., 'mp4_download_url': ...,
- * 'mp4_time': ..., 'mp4_background_image_url': ..., 'mp4_txt_brief': ...}` with no trailing newline.
+ * 'mp4_time': ..., 'mp4_background_image_url': ..., 'mp4_txt_brief': ...}` with no trailing newline. The
+ * URLs are the original's for `id` unless `urls` are given.
  *
  * @example
  * ```ts
  * txtLiteral('99945958', '0:15', ' Hong Kong Circa 2017, City B-Roll');
  * ```
  */
-export function txtLiteral(id: string, mp4Time: string, brief: string): string {
-  return pyDictLiteral(txtEntries(id, mp4Time, brief));
+export function txtLiteral(id: string, mp4Time: string, brief: string, urls?: ItemUrls): string {
+  return pyDictLiteral(txtEntries(id, mp4Time, brief, urls));
 }
 
-function makePlans(root: string, labels: readonly string[], o: Required<SynthOptions>): Plan[] {
+/** The checked options: every default filled in, `baseUrl` absent for placeholder URLs. */
+type Resolved = Required<Omit<SynthOptions, 'baseUrl'>> & { baseUrl: string | undefined };
+
+/** The URLs of a planned item: under `baseUrl` (its files' paths in the folder), else placeholders. */
+function itemUrls(plan: Plan, baseUrl: string | undefined): ItemUrls {
+  const { id, label } = plan.item;
+  if (baseUrl === undefined) {
+    const host = `https://${SYNTH_PLACEHOLDER_HOST}/`;
+    return { mp4: host + urlFileName(id, 'mp4'), cover: host + urlFileName(id, 'jpeg') };
+  }
+  const folder = `${baseUrl}${encodeURIComponent(label)}/${id}/`;
+  return {
+    mp4: folder + encodeURIComponent(plan.mp4Name),
+    cover: folder + encodeURIComponent(plan.jpegName),
+  };
+}
+
+function makePlans(root: string, labels: readonly string[], o: Resolved): Plan[] {
   const rng = createRng(mixSeed(o.seed, 'plan'));
   const used = new Set<string>();
   const mp4Time = formatDuration(o.seconds);
@@ -223,6 +326,8 @@ function makePlans(root: string, labels: readonly string[], o: Required<SynthOpt
       brief: brief.text,
       namesLabel: brief.namesLabel,
       mp4Time,
+      mp4Url: '',
+      coverUrl: '',
       frames,
       mediaSeed: mixSeed(o.seed, 'media', id),
       mediaLabelId: lid,
@@ -264,10 +369,23 @@ function makePlans(root: string, labels: readonly string[], o: Required<SynthOpt
   if (o.bad) {
     for (const [k, kind] of BAD_KINDS.entries()) plans.push(make(labels[k % labels.length] as string, kind));
   }
+  // A clip under two labels has one URL, as in the real data: the copy's are its source's.
+  for (const plan of plans) {
+    if (plan.copyOf !== undefined) continue;
+    const urls = itemUrls(plan, o.baseUrl);
+    plan.item.mp4Url = urls.mp4;
+    plan.item.coverUrl = urls.cover;
+  }
+  for (const plan of plans) {
+    if (plan.copyOf === undefined) continue;
+    const source = (plans[plan.copyOf] as Plan).item;
+    plan.item.mp4Url = source.mp4Url;
+    plan.item.coverUrl = source.coverUrl;
+  }
   return plans;
 }
 
-async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySet<string>): Promise<void> {
+async function writeItem(plan: Plan, o: Resolved, used: ReadonlySet<string>): Promise<void> {
   const { item } = plan;
   const bad = item.bad;
   const missing = missingFile(bad);
@@ -280,9 +398,10 @@ async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySe
       while (used.has(txtId));
       item.txtId = txtId;
     }
-    let text = txtLiteral(txtId, item.mp4Time, item.brief);
+    const urls = { mp4: item.mp4Url, cover: item.coverUrl };
+    let text = txtLiteral(txtId, item.mp4Time, item.brief, urls);
     if (bad === 'txt-not-dict' || bad === 'txt-unterminated') {
-      const list = `[${txtEntries(txtId, item.mp4Time, item.brief)
+      const list = `[${txtEntries(txtId, item.mp4Time, item.brief, urls)
         .map(([, value]) => pyRepr(value))
         .join(', ')}]`;
       text = malformedTxt(bad, list, text);
@@ -305,6 +424,30 @@ async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySe
   }
 }
 
+/** Refuses a target that is a file, or a folder that is not empty (without `force`); creates nothing. */
+async function checkTarget(root: string, force: boolean): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(root)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw invalidArgument(`synthesize: a parent of ${root} is a file, not a folder`);
+    throw err;
+  }
+  if (!isDir) throw invalidArgument(`synthesize: ${root} is a file, not a folder`);
+  if (force) return;
+  const names = await readdir(root);
+  if (names.length === 0) return;
+  names.sort();
+  const shown = names.slice(0, 3).map((name) => JSON.stringify(name));
+  const more = names.length > 3 ? `, ... (${names.length} entries)` : '';
+  throw invalidArgument(
+    `synthesize: the folder ${root} is not empty (${shown.join(', ')}${more}): writing into it would mix ` +
+      'its files with the new set; choose a new or empty folder, or pass force: true (--force)',
+  );
+}
+
 /**
  * Writes a synthetic data set into `dir` in the original's exact layout:
  * `<dir>/<label>/<id>/<id>.txt`, `<id>.jpeg`, `<id>.mp4` (about 10% of items keep the just-downloaded names
@@ -320,11 +463,17 @@ async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySe
  * - One or two clips are listed under two labels (same id and files in both folders, two catalog lines).
  * - `bad: true` adds one broken item of each {@link BadKind} (listed in the catalog; `item.bad` says which).
  *
- * The same options give the same txt, catalog and JPEG bytes, and (x264 with one thread) the same MP4 bytes.
- * Files of the same names are overwritten; nothing else in `dir` is removed.
+ * - URLs: placeholders on the reserved host `reelset-synth.invalid` (never requested: the ids are
+ *   made up), or with `baseUrl` the URLs of the files themselves under that base (serve `dir` there and
+ *   `download` fetches them).
  *
- * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for a bad option, `REELSET_E_UNKNOWN_LABEL` for an
- * unknown label; FfmpegError when an encode fails.
+ * The same options give the same txt, catalog and JPEG bytes, and (x264 with one thread) the same MP4 bytes.
+ * `dir` must not exist or be empty, unless `force` (then files of the same names are replaced and nothing
+ * else in `dir` is removed). Every option is checked before anything is created.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for a bad option, a `dir` that is a file, or a `dir`
+ * that is not empty without `force`; `REELSET_E_UNKNOWN_LABEL` for an unknown label (the message suggests
+ * the closest); FfmpegError when an encode fails.
  * @example
  * ```ts
  * import { synthesize } from 'reelset';
@@ -335,19 +484,29 @@ async function writeItem(plan: Plan, o: Required<SynthOptions>, used: ReadonlySe
 export async function synthesize(dir: string, options: SynthOptions = {}): Promise<SynthReport> {
   const started = performance.now();
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('synthesize needs a folder path');
-  const o: Required<SynthOptions> = {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`synthesize options must be an object, got ${describeValue(options)}`);
+  }
+  const labels = options.labels ?? LABELS.map((label) => label.name);
+  if (!Array.isArray(labels) || labels.some((label) => typeof label !== 'string')) {
+    throw invalidArgument(`labels must be an array of label names, got ${describeValue(labels)}`);
+  }
+  const o: Resolved = {
     perLabel: checkInteger('perLabel', options.perLabel ?? 4, 1),
-    labels: options.labels ?? LABELS.map((label) => label.name),
+    labels,
     seconds: checkNumber('seconds', options.seconds ?? 2, 0.05, 600),
     seed: checkInteger('seed', options.seed ?? 0, Number.MIN_SAFE_INTEGER),
-    bad: options.bad ?? false,
+    bad: checkBoolean('bad', options.bad, false),
     textSignal: checkNumber('textSignal', options.textSignal ?? 0.6, 0, 1),
     concurrency: checkInteger('concurrency', options.concurrency ?? availableParallelism(), 1),
+    force: checkBoolean('force', options.force, false),
+    baseUrl: options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl),
   };
   if (o.labels.length === 0) throw invalidArgument('labels must name at least one label');
   for (const label of o.labels) labelId(label);
   if (new Set(o.labels).size !== o.labels.length) throw invalidArgument('labels must not repeat');
   const root = resolve(dir);
+  await checkTarget(root, o.force);
   const plans = makePlans(root, o.labels, o);
   const used = new Set(plans.map((plan) => plan.item.id));
   await mkdir(root, { recursive: true });
@@ -369,7 +528,9 @@ export async function synthesize(dir: string, options: SynthOptions = {}): Promi
     }
   }
   const catalogPath = join(root, CATALOG_NAME);
-  const lines = plans.map(({ item }) => catalogLine(item.id, item.mp4Time, item.brief, item.label));
+  const lines = plans.map(({ item }) =>
+    catalogLine(item.id, item.mp4Time, item.brief, item.label, { mp4: item.mp4Url, cover: item.coverUrl }),
+  );
   await writeFile(catalogPath, `${lines.join('\n')}\n`, 'utf8');
   const items = plans.map((plan) => plan.item);
   return {

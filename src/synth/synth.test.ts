@@ -2,7 +2,7 @@
  * @module synth.test — synthesize a small data set (3 labels x 3 items, 1 s clips, bad items) and check the
  * layout, txt, catalog, media properties, label dependence, determinism and the broken items.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -11,7 +11,14 @@ import { isReelsetError } from '../errors.js';
 import { runFfmpeg, runFfprobe } from '../loaders/decode/ffmpeg.js';
 import { parseId } from '../loaders/layout/fields.js';
 import { parsePythonDict } from '../loaders/layout/py-literal.js';
-import { BAD_KINDS, CATALOG_NAME, type SynthItem, type SynthReport, synthesize } from './index.js';
+import {
+  BAD_KINDS,
+  CATALOG_NAME,
+  type SynthItem,
+  type SynthOptions,
+  type SynthReport,
+  synthesize,
+} from './index.js';
 import { paletteGroup } from './palette.js';
 import { frameCount, writeVideo } from './video.js';
 
@@ -124,9 +131,9 @@ describe('synthesize: layout and metadata', () => {
       const id9 = item.id.padStart(9, '0');
       expect(dict).toEqual({
         mp4_id: item.id,
-        mp4_download_url: `https://p5-v1.xpccdn.com/${id9}_main_xl.mp4`,
+        mp4_download_url: `https://reelset-synth.invalid/${id9}_main_xl.mp4`,
         mp4_time: '0:01',
-        mp4_background_image_url: `https://p5-i1.xpccdn.com/${id9}_iconl.jpeg`,
+        mp4_background_image_url: `https://reelset-synth.invalid/${id9}_iconl.jpeg`,
         mp4_txt_brief: item.brief,
       });
       expect(item.brief.startsWith(' ')).toBe(true);
@@ -145,7 +152,11 @@ describe('synthesize: layout and metadata', () => {
       expect(parseId(entry.mp4_id)).toBe(item.id);
       expect(entry.video_label).toBe(item.label);
       expect(entry.mp4_txt_brief).toBe(item.brief);
-      expect(entry.mp4_download_url).toBe(`https://p5-v1.xpccdn.com/${item.id.padStart(9, '0')}_main_xl.mp4`);
+      // Placeholder URLs in the original's form, on a host that never resolves: the ids are made up.
+      expect(entry.mp4_download_url).toBe(
+        `https://reelset-synth.invalid/${item.id.padStart(9, '0')}_main_xl.mp4`,
+      );
+      expect([entry.mp4_download_url, entry.mp4_background_image_url]).toEqual([item.mp4Url, item.coverUrl]);
     });
   });
 });
@@ -332,8 +343,75 @@ describe('synthesize: options', () => {
     [{ labels: [] }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ labels: ['Beach', 'Beach'] }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ labels: ['beach'] }, 'REELSET_E_UNKNOWN_LABEL'],
-  ] as const)('rejects %j with %s', async (options, code) => {
-    const err = await synthesize(join(tmp, 'never'), options).catch((e: unknown) => e);
+    [{ perLabel: '8' }, 'REELSET_E_INVALID_ARGUMENT'],
+    [{ bad: 'yes' }, 'REELSET_E_INVALID_ARGUMENT'],
+    [{ labels: 'Beach' }, 'REELSET_E_INVALID_ARGUMENT'],
+    [{ force: 1 }, 'REELSET_E_INVALID_ARGUMENT'],
+    [{ baseUrl: 'ftp://example.com/' }, 'REELSET_E_INVALID_ARGUMENT'],
+    [{ baseUrl: 'http://127.0.0.1:8000/?q=1' }, 'REELSET_E_INVALID_ARGUMENT'],
+  ] as const)('rejects %j with %s, creating nothing', async (options, code) => {
+    const err = await synthesize(join(tmp, 'never'), options as SynthOptions).catch((e: unknown) => e);
     expect(isReelsetError(err, code)).toBe(true);
+    await expect(stat(join(tmp, 'never'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('names numbers given as strings by their type', async () => {
+    const err = await synthesize(join(tmp, 'never'), { perLabel: '8' as unknown as number }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toBe('perLabel must be a whole number ≥ 1, got the string "8"');
+    const label = await synthesize(join(tmp, 'never'), { labels: ['beach'] }).catch((e: unknown) => e);
+    expect((label as Error).message).toBe('Unknown label "beach" (did you mean "Beach"?)');
+  });
+
+  it('refuses a folder that is not empty unless force, and a file', async () => {
+    const dir = join(tmp, 'occupied');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    const small = { labels: ['Sea'], perLabel: 1, seconds: 0.2, seed: 2 } as const;
+    const err = await synthesize(dir, small).catch((e: unknown) => e);
+    expect(isReelsetError(err, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
+    expect((err as Error).message).toMatch(/occupied is not empty \("notes\.txt"\).*force/);
+    expect(await readdir(dir)).toEqual(['notes.txt']);
+    const forced = await synthesize(dir, { ...small, force: true });
+    expect((await readdir(dir)).sort()).toEqual(['Sea', CATALOG_NAME, 'notes.txt']);
+    expect(forced.items).toHaveLength(1);
+    // An empty folder is fine without force.
+    const empty = join(tmp, 'empty');
+    await mkdir(empty);
+    expect((await synthesize(empty, small)).items).toHaveLength(1);
+    const file = join(dir, 'notes.txt');
+    await expect(synthesize(file, { ...small, force: true })).rejects.toMatchObject({
+      code: 'REELSET_E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/is a file, not a folder/),
+    });
+  });
+
+  it('with baseUrl, writes the URLs of its own files (txt and catalog agree; a shared clip has one URL)', async () => {
+    const base = 'http://127.0.0.1:8000/sets/one';
+    const r = await synthesize(join(tmp, 'based'), {
+      labels: ['Beach', 'Green Screen'],
+      perLabel: 2,
+      seconds: 0.2,
+      seed: 3,
+      baseUrl: base,
+    });
+    for (const item of r.items) {
+      const dict = parsePythonDict(await readFile(item.files.txt as string, 'utf8'));
+      expect([dict.mp4_download_url, dict.mp4_background_image_url]).toEqual([item.mp4Url, item.coverUrl]);
+      for (const [url, own] of [
+        [item.mp4Url, item.files.mp4],
+        [item.coverUrl, item.files.jpeg],
+      ] as const) {
+        expect(url.startsWith(`${base}/`)).toBe(true);
+        // The URL names a file of the set with this item's bytes (a shared clip: its source's copy).
+        const file = join(r.root, decodeURIComponent(new URL(url).pathname.slice('/sets/one/'.length)));
+        expect((await readFile(file)).equals(await readFile(own as string))).toBe(true);
+      }
+    }
+    const lines = (await readFile(r.catalogPath, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as Record<string, string>).mp4_download_url)).toEqual(
+      r.items.map((item) => item.mp4Url),
+    );
   });
 });

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { prepareTextFonts, TEXT_FONT_FAMILIES } from './fonts.js';
 import { escapeXml, truncateText } from './svg.js';
 
 /**
@@ -57,7 +58,6 @@ const TOP = 72;
 const BOTTOM = 56;
 const NAME_WIDTH = 200;
 const VALUE_WIDTH = 90;
-const FONT = 'DejaVu Sans, Noto Sans CJK SC, Noto Sans, sans-serif';
 
 /**
  * The pixel size of a chart of `rows` bars: `width` by `72 + 22 * rows + 56`.
@@ -88,7 +88,7 @@ function format(value: number): string {
  * Builds a horizontal bar chart as an SVG string: a title, one bar a row with its name on the left and its
  * value at the end, a value axis with ticks and grid lines. Every text that comes from the caller (title,
  * subtitle, names, axis label) is XML-escaped, so data can never inject markup; names are cut to 28
- * characters.
+ * columns (a CJK character counts two). Chinese is drawn with reelset's CJK font ({@link renderSvgPng}).
  *
  * @example
  * ```ts
@@ -110,7 +110,7 @@ export function barChartSvg(chart: BarChart): SvgImage {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<g font-family="${FONT}" fill="#222222">`,
+    `<g font-family="${TEXT_FONT_FAMILIES}" fill="#222222">`,
     `<text x="${width / 2}" y="30" font-size="20" font-weight="bold" text-anchor="middle">${escapeXml(chart.title)}</text>`,
   ];
   if (chart.subtitle) {
@@ -150,7 +150,8 @@ export function barChartSvg(chart: BarChart): SvgImage {
 
 /**
  * Renders an SVG string to a PNG file with sharp (librsvg), at 72 dpi so one SVG unit is one pixel.
- * Returns the PNG's size.
+ * Chinese text is drawn with reelset's CJK font ({@link prepareTextFonts}: registered first; a one-line
+ * warning on stderr when no CJK font exists). Returns the PNG's size.
  *
  * @example
  * ```ts
@@ -158,6 +159,7 @@ export function barChartSvg(chart: BarChart): SvgImage {
  * ```
  */
 export async function renderSvgPng(svg: string, file: string): Promise<{ width: number; height: number }> {
+  await prepareTextFonts(svg);
   const { data, info } = await sharp(Buffer.from(svg, 'utf8'), { density: 72 })
     .png()
     .toBuffer({ resolveWithObject: true });

@@ -161,6 +161,47 @@ describe('checkDataset', () => {
     expect(links.map((skip) => relative(root, skip.where))).toEqual(['Beach/999', 'Nature']);
   });
 
+  it('names each file once: the path in `path`, the file name alone in `reason`', async () => {
+    const summary = await checkDataset(report.root);
+    for (const problem of summary.problems) {
+      expect(problem.reason, problem.path).not.toContain(report.root);
+    }
+    const jpeg = summary.problems.find((p) => p.code === 'REELSET_E_BAD_IMAGE') as CheckProblem;
+    expect(jpeg.reason).toMatch(new RegExp(`^The image ${basename(jpeg.path)} is truncated`));
+    const mp4 = summary.problems.find((p) => p.code === 'REELSET_E_BAD_MEDIA') as CheckProblem;
+    expect(mp4.reason).toBe(`Empty file: ${basename(mp4.path)}`);
+    // A file ffmpeg cannot read: its message starts with the path, which is not repeated.
+    const root = await copy('garbage');
+    const item = report.items.find((i) => !i.bad && i.files.mp4 && i.naming === 'renamed') as SynthItem;
+    const clip = join(root, relative(report.root, item.files.mp4 as string));
+    await writeFile(clip, 'not a clip at all');
+    const found = (await checkDataset(root, { labels: [item.label] })).problems.find((p) => p.path === clip);
+    expect(found?.code).toBe('REELSET_E_BAD_MEDIA');
+    expect(found?.reason).toBe(`Cannot read ${basename(clip)}: Invalid data found when processing input`);
+  });
+
+  it('warns of a label folder given as the root', async () => {
+    const summary = await checkDataset(join(report.root, 'Sea'));
+    expect(summary.items).toBe(0);
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(/Sea looks like the label folder of "Sea".*did you mean/),
+    ]);
+    expect((await checkDataset(report.root)).warnings).toEqual([]);
+  });
+
+  it('names options given with the wrong type', async () => {
+    for (const [options, message] of [
+      [{ concurrency: '8' }, 'concurrency must be a whole number from 1 to 256, got the string "8"'],
+      [{ probeTimeoutMs: '10' }, 'probeTimeoutMs must be a whole number ≥ 1, got the string "10"'],
+      [{ fix: 'yes' }, 'fix must be true or false, got the string "yes"'],
+      [{ labels: 'Beach' }, 'labels must be an array of label names, got the string "Beach"'],
+      [{ labels: ['beach'] }, 'Unknown label "beach" (did you mean "Beach"?)'],
+    ] as const) {
+      const err = await checkDataset(report.root, options as never).catch((e: unknown) => e);
+      expect((err as Error).message).toBe(message);
+    }
+  });
+
   it('rejects a bad concurrency and a missing root', async () => {
     const bad = await checkDataset(report.root, { concurrency: 0 }).catch((e: unknown) => e);
     expect(isReelsetError(bad, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
@@ -180,11 +221,27 @@ describe('reelset check', () => {
     expect(Object.keys(problems[0] ?? {}).sort()).toEqual(['code', 'id', 'kind', 'label', 'path', 'reason']);
     expect(out).toMatch(
       new RegExp(
-        `^check: ${report.items.length} items, ${report.items.length - 8} clean, 8 problems \\(.*\\); \\d+ URL-named files to rename \\(--fix\\)$`,
+        `^check: ${report.items.length} items, ${report.items.length - 8} clean, 8 problems \\(.*\\); \\d+ URL-named files? to rename \\(--fix\\)$`,
         'm',
       ),
     );
     expect(out.split('\n').filter((line) => line.startsWith('REELSET_E_'))).toHaveLength(8);
+  });
+
+  it('checks the root and --report before creating the report; refuses a label folder as the root', async () => {
+    const reportFile = join(tmp, 'never.jsonl');
+    for (const [root, extra, pattern] of [
+      [join(tmp, 'nope'), [], /The data set root .*nope does not exist/],
+      [join(report.root, 'Beach'), [], /Beach looks like the label folder of "Beach".*did you mean .*ds\?/],
+      [report.catalogPath, [], /is a file, not a folder/],
+      [report.root, ['--report', join(tmp, 'problems.png')], /--report writes JSON Lines/],
+    ] as const) {
+      const err = await run(['check', root, '--report', reportFile, ...extra]).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(pattern);
+      await expect(readFile(reportFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    const folder = await run(['check', report.root, '--report', tmp]).catch((e: unknown) => e);
+    expect(isReelsetError(folder, 'REELSET_E_NOT_A_FILE')).toBe(true);
   });
 
   it('exits 0 on a clean set and prints JSON with --json', async () => {

@@ -9,6 +9,7 @@ import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from '../loaders/decode/image
 import { probeVideo } from '../loaders/decode/video.js';
 import { readItemTxt } from '../loaders/layout/item-files.js';
 import { MEDIA_KINDS } from '../loaders/layout/naming.js';
+import { layoutRootHint } from '../loaders/layout/root-hint.js';
 import {
   type ItemFile,
   itemFileNames,
@@ -18,7 +19,13 @@ import {
   scanLayout,
 } from '../loaders/layout/scan.js';
 import { forEachLimit } from '../util/concurrency.js';
-import { checkInteger } from '../util/options.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  describeValue,
+  invalidArgument,
+} from '../util/options.js';
 
 /**
  * One problem found by {@link checkDataset}: one line of the JSONL report.
@@ -115,6 +122,24 @@ export interface CheckSummary {
   renamed: number;
   /** URL-named files that `fix` would rename (0 after a fix without conflicts). */
   toRename: number;
+  /**
+   * What looks wrong with the root as a whole, e.g. a label folder given as the root
+   * (`data/Beach looks like a label folder ...: did you mean data?`). Empty when nothing does.
+   */
+  warnings: string[];
+}
+
+/**
+ * A decoder's message with the file's path replaced by its name: a problem's `path` already says where,
+ * so its `reason` says it once (`The image 12.jpeg is truncated ...`, not the path again).
+ */
+function reasonFor(err: unknown, file: string): string {
+  const message = messageOf(err);
+  const name = path.basename(file);
+  let reason = message.split(file).join(name);
+  // ffmpeg starts its own line with the input path: "Cannot read 12.mp4: 12.mp4: Invalid data ..."
+  reason = reason.split(`${name}: ${name}: `).join(`${name}: `);
+  return reason;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -173,9 +198,22 @@ async function renameNoReplace(from: string, to: string): Promise<boolean> {
  * ```
  */
 export async function checkDataset(root: string, options: CheckOptions = {}): Promise<CheckSummary> {
+  if (typeof root !== 'string' || root === '') {
+    throw invalidArgument(`checkDataset needs a root folder, got ${describeValue(root)}`);
+  }
   const concurrency = checkInteger('concurrency', options.concurrency ?? 4, 1, 256);
-  const limitInputPixels = options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
-  const probeTimeoutMs = options.probeTimeoutMs ?? 30_000;
+  const limitInputPixels = checkInteger(
+    'limitInputPixels',
+    options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS,
+    1,
+  );
+  const probeTimeoutMs = checkInteger('probeTimeoutMs', options.probeTimeoutMs ?? 30_000, 1);
+  checkBoolean('fix', options.fix, false);
+  checkFunction('onProblem', options.onProblem);
+  checkFunction('onRename', options.onRename);
+  if (options.labels !== undefined && !Array.isArray(options.labels)) {
+    throw invalidArgument(`labels must be an array of label names, got ${describeValue(options.labels)}`);
+  }
   const resolved = path.resolve(root);
   const summary: CheckSummary = {
     root: resolved,
@@ -188,6 +226,7 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     renames: [],
     renamed: 0,
     toRename: 0,
+    warnings: [],
   };
   const report = (problem: CheckProblem): void => {
     summary.problems.push(problem);
@@ -276,10 +315,14 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
     }
     if (jpeg !== undefined) {
       try {
-        await decodeImage(jpeg.openPath, { height: 8, width: 8, limitInputPixels });
+        await decodeImage(
+          jpeg.openPath,
+          { height: 8, width: 8, limitInputPixels },
+          { key: path.basename(jpeg.path) },
+        );
       } catch (err) {
         if (!isReelsetError(err)) throw err;
-        problem('jpeg', jpeg.path, err.code, messageOf(err));
+        problem('jpeg', jpeg.path, err.code, reasonFor(err, jpeg.openPath));
       }
     }
     if (mp4 !== undefined) {
@@ -290,13 +333,15 @@ export async function checkDataset(root: string, options: CheckOptions = {}): Pr
         }
       } catch (err) {
         if (!isReelsetError(err) || err.code === 'REELSET_E_FFMPEG_NOT_FOUND') throw err;
-        problem('mp4', mp4.path, err.code, messageOf(err));
+        problem('mp4', mp4.path, err.code, reasonFor(err, mp4.openPath));
       }
     }
     return found;
   };
 
   const entries = scanLayout(resolved, { labels: options.labels });
+  const hint = await layoutRootHint(resolved);
+  if (hint !== undefined) summary.warnings.push(hint);
   await forEachLimit(entries, concurrency, async (entry) => {
     if (entry.type === 'problem') {
       const { dir, label, problem: p } = entry;

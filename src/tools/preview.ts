@@ -13,6 +13,7 @@ import { labelId } from '../loaders/layout/labels.js';
 import { type ItemEntry, readItemFolder, scanLayout } from '../loaders/layout/scan.js';
 import { forEachLimit } from '../util/concurrency.js';
 import { checkInteger } from '../util/options.js';
+import { prepareTextFonts, TEXT_FONT_FAMILIES } from './fonts.js';
 import { escapeXml, wrapText } from './svg.js';
 
 /**
@@ -89,7 +90,6 @@ const COVER_HEIGHT = 135; // 16:9, as the 480x270 covers
 const CAPTION_HEIGHT = 54;
 const PAD = 10;
 const HEADER = 40;
-const FONT = 'DejaVu Sans, Noto Sans CJK SC, Noto Sans, sans-serif';
 
 /**
  * Computes the layout of a sheet of `count` tiles in `columns` columns (fewer when there are fewer tiles),
@@ -139,8 +139,9 @@ export interface PreviewTile {
 }
 
 /**
- * The SVG overlay of a sheet: the header, each tile's id and brief (XML-escaped, wrapped to two lines and
- * cut with `…`), and a grey placeholder with the reason for a missing cover or strip.
+ * The SVG overlay of a sheet: the header, each tile's id and brief (XML-escaped, wrapped to two lines of
+ * the tile's width, Chinese between any two characters, and cut with `…`), and a grey placeholder with the
+ * reason for a missing cover or strip. Chinese is drawn with reelset's CJK font (see `prepareTextFonts`).
  *
  * @example
  * ```ts
@@ -150,10 +151,11 @@ export interface PreviewTile {
 export function sheetOverlaySvg(title: string, tiles: readonly PreviewTile[], g: SheetGeometry): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
-    `<g font-family="${FONT}">`,
+    `<g font-family="${TEXT_FONT_FAMILIES}">`,
     `<text x="${PAD}" y="27" font-size="18" font-weight="bold" fill="#f0f0f0">${escapeXml(title)}</text>`,
   ];
-  const maxChars = Math.floor((g.tileWidth - 4) / 6.6);
+  // Columns of 6.6 px: a Latin letter of the 11 px brief takes about that, a CJK character (11 px) two.
+  const maxColumns = Math.floor((g.tileWidth - 4) / 6.6);
   tiles.forEach((tile, i) => {
     const left = PAD + (i % g.columns) * (g.tileWidth + PAD);
     const top = HEADER + Math.floor(i / g.columns) * (g.tileHeight + PAD);
@@ -171,7 +173,7 @@ export function sheetOverlaySvg(title: string, tiles: readonly PreviewTile[], g:
     parts.push(
       `<text x="${left + 2}" y="${captionTop + 15}" font-size="12" font-weight="bold" fill="#ffffff">${escapeXml(tile.id)}</text>`,
     );
-    const lines = wrapText(tile.brief, maxChars, 2);
+    const lines = wrapText(tile.brief, maxColumns, 2);
     lines.forEach((line, k) => {
       parts.push(
         `<text x="${left + 2}" y="${captionTop + 31 + 15 * k}" font-size="11" fill="#cccccc">${escapeXml(line)}</text>`,
@@ -310,7 +312,9 @@ export async function previewSheet(root: string, options: PreviewOptions): Promi
     });
   });
   const title = `${options.label}: ${tiles.length} item${tiles.length === 1 ? '' : 's'}`;
-  layers.push({ input: Buffer.from(sheetOverlaySvg(title, tiles, g), 'utf8'), left: 0, top: 0 });
+  const overlay = sheetOverlaySvg(title, tiles, g);
+  await prepareTextFonts(overlay);
+  layers.push({ input: Buffer.from(overlay, 'utf8'), left: 0, top: 0 });
 
   const out = path.resolve(options.out);
   await mkdir(path.dirname(out), { recursive: true });

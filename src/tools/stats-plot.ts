@@ -15,7 +15,7 @@ import type { DatasetStats } from './stats.js';
  * ```
  */
 export interface StatsPlotOptions {
-  /** Show the Chinese name after the English one (needs a CJK font for librsvg). Default false. */
+  /** Show the Chinese name after the English one (drawn with reelset's own CJK font). Default false. */
   chinese?: boolean;
   /** The title. Default `Items per label`. */
   title?: string;

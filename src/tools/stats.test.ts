@@ -1,5 +1,5 @@
 /** @module stats.test — `computeStats` on a synthesized set (catalog and root), the PNG chart, `reelset stats`. */
-import { cp, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -10,6 +10,7 @@ import { isReelsetError } from '../errors.js';
 import { parseDuration } from '../loaders/layout/fields.js';
 import { LABELS } from '../loaders/layout/labels.js';
 import { layoutSource } from '../loaders/layout/layout-source.js';
+import type { Skip } from '../loaders/sample.js';
 import type { SynthReport } from '../synth/index.js';
 import { computeStats, type DatasetStats } from './stats.js';
 import { plotStats } from './stats-plot.js';
@@ -198,5 +199,85 @@ describe('reelset stats', () => {
   it('rejects a bad --concurrency', async () => {
     const err = await capture(['stats', report.root, '--concurrency', '0']).catch((e: unknown) => e);
     expect(isReelsetError(err, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
+  });
+});
+
+describe('skips listed with their reasons', () => {
+  it('lists each bad catalog line with its number and reason (skipList, onSkip, --report, --json, text)', async () => {
+    const catalog = join(tmp, 'bad-lines.json');
+    const good = (await readFile(report.catalogPath, 'utf8')).trimEnd().split('\n');
+    await writeFile(
+      catalog,
+      [good[0], '{"mp4_id": "1", oops', good[1], '', good[2]?.replace('"Beach"', '"beach"'), good[3]].join(
+        '\n',
+      ),
+    );
+    const seen: Skip[] = [];
+    const stats = await computeStats(catalog, { onSkip: (skip) => seen.push(skip) });
+    expect(stats.skips).toEqual({ REELSET_E_CATALOG_LINE: 3 });
+    expect(stats.skipList).toEqual(seen);
+    expect(stats.skipList.map((s) => [s.where, s.line])).toEqual([
+      [`${catalog}:2`, 2],
+      [`${catalog}:4`, 4],
+      [`${catalog}:5`, 5],
+    ]);
+    expect(stats.skipList[0]?.reason).toMatch(/^invalid JSON/);
+    expect(stats.skipList[1]?.reason).toBe('blank line');
+    expect(stats.warnings).toEqual([]);
+    const json = JSON.parse(await capture(['stats', catalog, '--json'])) as DatasetStats;
+    expect(json.skipList).toEqual(stats.skipList);
+    const reportFile = join(tmp, 'skips.jsonl');
+    const text = await capture(['stats', catalog, '--report', reportFile]);
+    expect(text).toContain('skips: REELSET_E_CATALOG_LINE 3\n  bad-lines.json:2: invalid JSON');
+    expect(text).toContain('  bad-lines.json:4: blank line (REELSET_E_CATALOG_LINE)');
+    const lines = (await readFile(reportFile, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as Skip).line)).toEqual([2, 4, 5]);
+  });
+
+  it('lists the skips of a root (folder and reason) as openDataset would skip them', () => {
+    const total = Object.values(rootStats.skips).reduce((a, b) => a + b, 0);
+    expect(rootStats.skipList).toHaveLength(total);
+    for (const skip of rootStats.skipList) {
+      expect(skip.where.startsWith(report.root)).toBe(true);
+      expect(skip.reason).not.toContain(report.root);
+    }
+    expect(rootStats.skipList.find((s) => s.code === 'REELSET_E_MISSING_MEDIA')?.reason).toMatch(/^missing /);
+  });
+
+  it('warns of a label folder given as the root; the CLI refuses it with the hint', async () => {
+    const beach = join(report.root, 'Beach');
+    const stats = await computeStats(beach);
+    expect(stats.items).toBe(0);
+    expect(stats.warnings).toEqual([
+      expect.stringMatching(/Beach looks like the label folder of "Beach".*did you mean .*ds\?$/),
+    ]);
+    const err = await capture(['stats', beach]).catch((e: unknown) => e);
+    expect(isReelsetError(err, 'REELSET_E_INVALID_ARGUMENT')).toBe(true);
+    expect((err as Error).message).toMatch(/did you mean/);
+  });
+
+  it('checks --plot and --report before reading anything: a PNG must end in .png', async () => {
+    for (const [args, pattern] of [
+      [
+        ['--plot', join(tmp, 'stats.jpg')],
+        /--plot writes a PNG chart: its file must end in \.png, got ".*stats\.jpg"/,
+      ],
+      [['--report', join(tmp, 'skips.csv')], /--report writes JSON Lines/],
+      [['--plot', join(tmp, 'no-dir', 'x.png')], /folder of the --plot file/],
+      [['--report', tmp], /is a folder, not a file/],
+    ] as const) {
+      const err = await capture(['stats', join(tmp, 'nope'), ...args]).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(pattern);
+    }
+    await expect(stat(join(tmp, 'stats.jpg'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('names numbers given as strings by their type', async () => {
+    const err = await computeStats(report.root, { concurrency: '8' as unknown as number }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toBe(
+      'concurrency must be a whole number from 1 to 1024, got the string "8"',
+    );
   });
 });

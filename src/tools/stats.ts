@@ -10,9 +10,11 @@ import { readItemTxt } from '../loaders/layout/item-files.js';
 import { LABELS } from '../loaders/layout/labels.js';
 import type { MediaKind } from '../loaders/layout/naming.js';
 import { MEDIA_KINDS } from '../loaders/layout/naming.js';
+import { layoutRootHint } from '../loaders/layout/root-hint.js';
 import { readItemFolder, scanLayout } from '../loaders/layout/scan.js';
+import type { Skip } from '../loaders/sample.js';
 import { forEachLimit } from '../util/concurrency.js';
-import { checkInteger } from '../util/options.js';
+import { checkFunction, checkInteger, describeValue, invalidArgument } from '../util/options.js';
 
 /**
  * One label's line of {@link DatasetStats}: how many items (catalog lines, or item folders) it has, and
@@ -128,9 +130,30 @@ export interface DatasetStats {
    * ['txt', 'jpeg', 'mp4'] })` skips (missing files, bad `.txt`, bad folders, unknown label folders).
    */
   skips: Record<string, number>;
+  /**
+   * The first {@link MAX_SKIPS_LISTED} skips themselves, in the order met: for a catalog each bad line with
+   * its number and reason (`{ where: 'file:line', line, id?, reason, code }`), for a root each item or
+   * folder (`{ where: folder, id?, reason, code }`). All of them go to `onSkip`.
+   */
+  skipList: Skip[];
+  /**
+   * What looks wrong with the input as a whole, e.g. a label folder given as the root
+   * (`data/Beach looks like a label folder ...: did you mean data?`). Empty when nothing does.
+   */
+  warnings: string[];
   /** Layout root only. */
   disk?: DiskStats;
 }
+
+/**
+ * How many skips {@link DatasetStats.skipList} keeps (the counts in `skips` cover all of them).
+ *
+ * @example
+ * ```ts
+ * if (stats.skipList.length === MAX_SKIPS_LISTED) console.log('see onSkip for the rest');
+ * ```
+ */
+export const MAX_SKIPS_LISTED = 1000;
 
 /**
  * Options of {@link computeStats}.
@@ -143,6 +166,8 @@ export interface DatasetStats {
 export interface StatsOptions {
   /** Item folders read at once (layout root only). Default 16. */
   concurrency?: number;
+  /** Called with every skip (bad catalog line, or skipped item or folder of a root), as it is met. */
+  onSkip?: (skip: Skip) => void;
 }
 
 /**
@@ -165,6 +190,9 @@ class Tally {
   unknownDurations = 0;
   items = 0;
   readonly skips: Record<string, number> = {};
+  readonly skipList: Skip[] = [];
+
+  constructor(readonly onSkip?: (skip: Skip) => void) {}
 
   add(id: string, labelId: number): void {
     this.items++;
@@ -177,8 +205,10 @@ class Tally {
     else this.durations.set(sec, (this.durations.get(sec) ?? 0) + 1);
   }
 
-  skip(code: string): void {
-    this.skips[code] = (this.skips[code] ?? 0) + 1;
+  skip(skip: Skip): void {
+    this.skips[skip.code] = (this.skips[skip.code] ?? 0) + 1;
+    if (this.skipList.length < MAX_SKIPS_LISTED) this.skipList.push(skip);
+    this.onSkip?.(skip);
   }
 }
 
@@ -253,7 +283,13 @@ function durationStats(durations: Map<number, number>, unknown: number): Duratio
   };
 }
 
-function finish(tally: Tally, source: 'catalog' | 'layout', input: string, disk?: DiskStats): DatasetStats {
+function finish(
+  tally: Tally,
+  source: 'catalog' | 'layout',
+  input: string,
+  warnings: string[],
+  disk?: DiskStats,
+): DatasetStats {
   const stats: DatasetStats = {
     source,
     input,
@@ -272,44 +308,58 @@ function finish(tally: Tally, source: 'catalog' | 'layout', input: string, disk?
     shared: sharedIds(tally.ids),
     durations: durationStats(tally.durations, tally.unknownDurations),
     skips: Object.fromEntries(Object.entries(tally.skips).sort(([a], [b]) => (a < b ? -1 : 1))),
+    skipList: tally.skipList,
+    warnings,
   };
   if (disk) stats.disk = disk;
   return stats;
 }
 
-async function catalogStats(file: string): Promise<DatasetStats> {
-  const tally = new Tally();
-  for await (const entry of readCatalog(file, { onSkip: (skip) => tally.skip(skip.code) })) {
+async function catalogStats(file: string, onSkip?: (skip: Skip) => void): Promise<DatasetStats> {
+  const tally = new Tally(onSkip);
+  for await (const entry of readCatalog(file, { onSkip: (skip) => tally.skip(skip) })) {
     tally.add(entry.id, entry.labelId);
     tally.duration(entry.durationSec);
   }
-  return finish(tally, 'catalog', file);
+  return finish(tally, 'catalog', file, []);
 }
 
-async function layoutStats(root: string, concurrency: number): Promise<DatasetStats> {
-  const tally = new Tally();
+async function layoutStats(
+  root: string,
+  concurrency: number,
+  onSkip?: (skip: Skip) => void,
+): Promise<DatasetStats> {
+  const tally = new Tally(onSkip);
+  const hint = await layoutRootHint(root);
   const zero = (): Record<MediaKind, number> => ({ txt: 0, jpeg: 0, mp4: 0 });
   const disk: DiskStats = { missing: zero(), bytes: zero(), totalBytes: 0, urlNamed: { jpeg: 0, mp4: 0 } };
   const entries = scanLayout(root);
   await forEachLimit(entries, concurrency, async (entry) => {
     if (entry.type === 'problem') {
-      tally.skip(entry.problem.code);
+      const { code, reason } = entry.problem;
+      tally.skip({ where: entry.dir, reason, code });
       return;
     }
     const item = await readItemFolder(entry, { sizes: true });
     const first = item.problems[0];
     if (item.id === undefined || first !== undefined) {
       // As the layout does: an item whose folder is bad or holds a link leaving the root is skipped whole.
-      tally.skip(first?.code ?? 'REELSET_E_BAD_ITEM');
+      const skip: Skip = {
+        where: item.dir,
+        reason: first?.reason ?? `the folder name ${JSON.stringify(item.name)} is not an mp4_id`,
+        code: first?.code ?? 'REELSET_E_BAD_ITEM',
+      };
+      if (item.id !== undefined) skip.id = item.id;
+      tally.skip(skip);
       return;
     }
     tally.add(item.id, item.labelId);
-    let missing = false;
+    const missing: MediaKind[] = [];
     for (const kind of MEDIA_KINDS) {
       const file = item.files[kind];
       if (file === undefined) {
         disk.missing[kind]++;
-        missing = true;
+        missing.push(kind);
         continue;
       }
       const size = file.size ?? 0;
@@ -320,10 +370,23 @@ async function layoutStats(root: string, concurrency: number): Promise<DatasetSt
     }
     const txt = item.files.txt ? await readItemTxt(item.files.txt.openPath, item.id) : undefined;
     tally.duration(txt?.ok ? txt.durationSec : null);
-    if (missing) tally.skip('REELSET_E_MISSING_MEDIA');
-    else if (txt !== undefined && !txt.ok) tally.skip(txt.code);
+    if (missing.length > 0) {
+      tally.skip({
+        where: item.dir,
+        id: item.id,
+        reason: `missing ${missing.join(', ')}`,
+        code: 'REELSET_E_MISSING_MEDIA',
+      });
+    } else if (txt !== undefined && !txt.ok) {
+      tally.skip({
+        where: item.files.txt?.path ?? item.dir,
+        id: item.id,
+        reason: txt.reason,
+        code: txt.code,
+      });
+    }
   });
-  return finish(tally, 'layout', root, disk);
+  return finish(tally, 'layout', root, hint === undefined ? [] : [hint], disk);
 }
 
 /**
@@ -344,7 +407,11 @@ async function layoutStats(root: string, concurrency: number): Promise<DatasetSt
  * ```
  */
 export async function computeStats(input: string, options: StatsOptions = {}): Promise<DatasetStats> {
+  if (typeof input !== 'string' || input === '') {
+    throw invalidArgument(`computeStats needs a catalog file or a root folder, got ${describeValue(input)}`);
+  }
   const concurrency = checkInteger('concurrency', options.concurrency ?? 16, 1, 1024);
+  const onSkip = checkFunction('onSkip', options.onSkip);
   const resolved = path.resolve(input);
   let isDir: boolean;
   try {
@@ -354,5 +421,5 @@ export async function computeStats(input: string, options: StatsOptions = {}): P
       cause: err,
     });
   }
-  return isDir ? layoutStats(resolved, concurrency) : catalogStats(resolved);
+  return isDir ? layoutStats(resolved, concurrency, onSkip) : catalogStats(resolved, onSkip);
 }

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { barChartSvg, chartSize } from './chart.js';
 import { sheetGeometry, sheetOverlaySvg } from './preview.js';
-import { escapeXml, truncateText, wrapText } from './svg.js';
+import { escapeXml, textColumns, truncateText, wrapText } from './svg.js';
 
 const HOSTILE =
   '<script>alert("x")</script> & <!ENTITY x SYSTEM "file:///etc/passwd"> \u0000\u0007 \ud800 ]]>';
@@ -26,17 +26,46 @@ describe('escapeXml', () => {
 });
 
 describe('truncateText and wrapText', () => {
-  it('cuts with an ellipsis at the character limit', () => {
+  it('counts a CJK character as two columns', () => {
+    expect(textColumns('Beach')).toBe(5);
+    expect(textColumns('Beach 海滩')).toBe(10);
+    expect(textColumns('，「」ＡＢ')).toBe(10);
+    expect(textColumns('𠀀😀é')).toBe(5);
+  });
+
+  it('cuts with an ellipsis at the column limit', () => {
     expect(truncateText('  short  text ', 20)).toBe('short text');
     expect(truncateText('Woman in swimsuit walking at the beach', 20)).toBe('Woman in swimsuit w…');
-    expect([...truncateText('海滩海滩海滩海滩', 5)]).toHaveLength(5);
+    expect(truncateText('海滩海滩海滩海滩', 5)).toBe('海滩…');
+    expect(truncateText('海滩海滩', 8)).toBe('海滩海滩');
+    expect(truncateText('Beach 海滩海滩', 10)).toBe('Beach 海…');
+    expect(truncateText('Beach 海滩海滩', 11)).toBe('Beach 海滩…');
   });
 
   it('wraps at spaces into at most n lines, marking what was left out', () => {
     expect(wrapText('Hong Kong Circa 2017, City B-Roll', 12, 2)).toEqual(['Hong Kong', 'Circa 2017,…']);
     expect(wrapText('one two', 20, 2)).toEqual(['one two']);
     expect(wrapText('', 20, 2)).toEqual([]);
+    expect(wrapText(' \n ', 20, 2)).toEqual([]);
     for (const line of wrapText('a'.repeat(100), 10, 2)) expect(line.length).toBeLessThanOrEqual(10);
+  });
+
+  it('carries a word longer than a line on to the next line', () => {
+    expect(wrapText('a'.repeat(25), 10, 3)).toEqual(['a'.repeat(10), 'a'.repeat(10), 'a'.repeat(5)]);
+    expect(wrapText('a'.repeat(25), 10, 2)).toEqual(['a'.repeat(10), `${'a'.repeat(9)}…`]);
+    expect(wrapText('a'.repeat(20), 10, 2)).toEqual(['a'.repeat(10), 'a'.repeat(10)]);
+  });
+
+  it('breaks Chinese between any two characters, within the columns', () => {
+    expect(wrapText('海滩上的女人在散步和看日落', 8, 2)).toEqual(['海滩上的', '女人在…']);
+    expect(wrapText('海滩上的女人', 8, 2)).toEqual(['海滩上的', '女人']);
+    expect(wrapText('4K 航拍城市夜景 Aerial view of Shanghai at night', 20, 2)).toEqual([
+      '4K 航拍城市夜景',
+      'Aerial view of…',
+    ]);
+    expect(wrapText('航拍city夜景', 20, 1)).toEqual(['航拍city夜景']);
+    const brief = 'Woman in swimsuit walking at the beach 穿泳衣的女人在海滩上散步，看日落和海浪';
+    for (const line of wrapText(brief, 35, 2)) expect(textColumns(line)).toBeLessThanOrEqual(35);
   });
 });
 

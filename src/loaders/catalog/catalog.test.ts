@@ -1,6 +1,6 @@
 /** @module catalog.test — the catalog reader: values, bad lines, line breaks, chunk boundaries, resume. */
 import { readdirSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -399,6 +399,22 @@ describe('catalogSource: files and positions', () => {
     const source = catalogSource(join(dir, 'missing.json'));
     await expect(collect(source)).rejects.toMatchObject({ code: 'REELSET_E_NOT_FOUND' });
     await expect(collect(source)).rejects.toBeInstanceOf(ReelsetError);
+  });
+
+  it('names a folder given as the catalog (REELSET_E_NOT_A_FILE), with the catalog inside it', async () => {
+    const folder = join(dir, 'a-data-set');
+    await mkdir(folder, { recursive: true });
+    const bare = await readCatalog(folder)
+      .take(1)
+      .toArray()
+      .catch((e: unknown) => e);
+    expect(bare).toMatchObject({ code: 'REELSET_E_NOT_A_FILE' });
+    expect((bare as Error).message).toBe(`The catalog ${folder} is a folder, not a file`);
+    await writeFile(join(folder, 'multimodal_data_info.json'), `${README_1}\n`);
+    const hinted = await collect(catalogSource(folder)).catch((e: unknown) => e);
+    expect((hinted as Error).message).toBe(
+      `The catalog ${folder} is a folder, not a file (did you mean ${join(folder, 'multimodal_data_info.json')}?)`,
+    );
   });
 
   it('rejects a position that is not a catalog position with REELSET_E_STATE', async () => {

@@ -11,13 +11,15 @@
  * the same result, so which path ran never shows.
  */
 import { isUtf8 } from 'node:buffer';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { join as joinPath } from 'node:path';
 import { ParseError, ReelsetError } from '../../errors.js';
+import { fileError } from '../../util/files.js';
 import { checkFunction, checkInteger } from '../../util/options.js';
 import { Dataset } from '../dataset/dataset.js';
 import type { Json, PassContext, Positioned, Source } from '../dataset/source.js';
 import { parseDuration, parseHttpUrl, parseId } from '../layout/fields.js';
-import { LABELS } from '../layout/labels.js';
+import { LABELS, unknownLabelText } from '../layout/labels.js';
 import { checkOnError, type OnError, type Skip } from '../sample.js';
 
 const CODE = 'REELSET_E_CATALOG_LINE' as const;
@@ -216,7 +218,7 @@ function slowLine(text: string, line: number): CatalogEntry {
     const id = parseId(rawId, CODE);
     const label = record.video_label as string;
     const labelId = LABEL_IDS.get(label);
-    if (labelId === undefined) throw new BadLine(`unknown label ${JSON.stringify(label)}`, id);
+    if (labelId === undefined) throw new BadLine(`unknown label ${unknownLabelText(label)}`, id);
     return entry(
       id,
       parseHttpUrl(record.mp4_download_url, CODE),
@@ -300,15 +302,43 @@ function toPosition(position: Json | undefined): CatalogPosition {
   throw new ReelsetError('REELSET_E_STATE', `Not a catalog position: ${JSON.stringify(position)}`);
 }
 
-async function openFile(path: string): Promise<FileHandle> {
+async function exists(path: string): Promise<boolean> {
   try {
-    return await open(path, 'r');
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function openFile(path: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new ReelsetError('REELSET_E_NOT_FOUND', `Catalog not found: ${path}`, { cause: err });
     }
-    throw err;
+    throw fileError(err, path, 'the catalog');
   }
+  let isFile = false;
+  let isDir = false;
+  try {
+    const st = await fh.stat();
+    isFile = st.isFile();
+    isDir = st.isDirectory();
+  } finally {
+    if (!isFile) await fh.close();
+  }
+  if (!isFile) {
+    const inside = joinPath(path, 'multimodal_data_info.json');
+    const hint = isDir && (await exists(inside)) ? ` (did you mean ${inside}?)` : '';
+    throw new ReelsetError(
+      'REELSET_E_NOT_A_FILE',
+      `The catalog ${path} is ${isDir ? 'a folder' : 'not a regular file'}, not a file${hint}`,
+    );
+  }
+  return fh;
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -562,7 +592,8 @@ class CatalogFileSource implements CatalogSource {
  *
  * @param path the `multimodal_data_info.json` file
  * @param options error policy and skip callback
- * @throws ReelsetError `REELSET_E_NOT_FOUND` (when a pass opens) if the file does not exist;
+ * @throws ReelsetError `REELSET_E_NOT_FOUND` (when a pass opens) if the file does not exist,
+ *   `REELSET_E_NOT_A_FILE` when it is a folder (naming the catalog inside it when there is one);
  *   `REELSET_E_STATE` for a position that is not a catalog position.
  * @example
  * ```ts

@@ -4,6 +4,7 @@
  * the options (`video` on: `sample.video` is there).
  */
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import { ReelsetError, type ReelsetErrorCode } from '../../errors.js';
 import {
   checkBoolean,
@@ -410,7 +411,10 @@ export function decodeStage(
     } catch (err) {
       const code = codeOf(err);
       if (code === undefined || plan.onError === 'throw') throw err;
-      const skip: Skip = { where: failedAt, id: sample.id, reason: (err as Error).message, code };
+      // `where` holds the path: the reason names the file by its name only.
+      const message = (err as Error).message;
+      const reason = failedAt === '' ? message : message.split(failedAt).join(basename(failedAt));
+      const skip: Skip = { where: failedAt, id: sample.id, reason, code };
       plan.onSkip?.(skip);
       return SKIPPED;
     }

@@ -120,6 +120,13 @@ describe('Vocab', () => {
         code: 'REELSET_E_NOT_FOUND',
       });
     });
+
+    it('names a folder given as the vocabulary file (REELSET_E_NOT_A_FILE)', async () => {
+      const err = await Vocab.load(dir).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'REELSET_E_NOT_A_FILE' });
+      expect((err as Error).message).toContain(dir);
+      expect((err as Error).message).toMatch(/is a folder, not a file/);
+    });
   });
 });
 

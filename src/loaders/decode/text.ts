@@ -160,7 +160,8 @@ export class Vocab {
   /**
    * Reads a vocabulary file written by {@link Vocab.save} (or by the original: one token a line).
    *
-   * @throws ReelsetError `REELSET_E_NOT_FOUND` when it cannot be read; `REELSET_E_BAD_VOCAB` when it is not
+   * @throws ReelsetError `REELSET_E_NOT_FOUND` when it cannot be read; `REELSET_E_NOT_A_FILE` when `path` is a
+   *   folder; `REELSET_E_BAD_VOCAB` when it is not
    *   valid UTF-8, is larger than 256 MiB, or has a bad line (see {@link Vocab.parse}).
    * @example
    * ```ts
@@ -172,6 +173,13 @@ export class Vocab {
     try {
       bytes = await readFile(path);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw new ReelsetError(
+          'REELSET_E_NOT_A_FILE',
+          `The vocabulary file ${path} is a folder, not a file`,
+          { cause: err },
+        );
+      }
       throw new ReelsetError('REELSET_E_NOT_FOUND', `Cannot read the vocabulary file ${path}`, {
         cause: err,
       });

@@ -256,7 +256,9 @@ async function checkFile(path: string): Promise<void> {
 /** ffmpeg / ffprobe failures on a file that exists: the file is bad, unless it was a timeout. */
 function mediaError(err: unknown, path: string): unknown {
   if (err instanceof FfmpegError && err.exitCode !== null) {
-    const why = err.stderr.trim().split('\n').pop() ?? err.message;
+    const line = err.stderr.trim().split('\n').pop() ?? err.message;
+    // ffmpeg starts its line with the input path: name the path once.
+    const why = line.startsWith(`${path}: `) ? line.slice(path.length + 2) : line;
     return new ReelsetError('REELSET_E_BAD_MEDIA', `Cannot read ${path}: ${why}`, { cause: err });
   }
   return err;

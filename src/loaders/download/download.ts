@@ -8,12 +8,20 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { lstat, mkdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Agent, Dispatcher } from 'undici';
 import { ReelsetError } from '../../errors.js';
 import { forEachLimit } from '../../util/concurrency.js';
-import { checkInteger, invalidArgument } from '../../util/options.js';
+import { checkInputFile, checkOutputFile, fileError } from '../../util/files.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkPositive,
+  describeValue,
+  invalidArgument,
+} from '../../util/options.js';
 import { type CatalogEntry, readCatalog } from '../catalog/catalog.js';
 import type { MediaKind } from '../layout/naming.js';
 import { MEDIA_KINDS } from '../layout/naming.js';
@@ -83,7 +91,10 @@ export interface DownloadOptions extends PlanFilters {
   sha256Manifest?: string;
   /** A JSONL manifest (`{path, sha256}`, paths relative to `out`): fetched files must match it. */
   verifySha256?: string;
-  /** Write one JSONL line per failed file to this file (truncated at start). */
+  /**
+   * Write one JSONL line per failed file to this file (truncated at start), and one line
+   * `{"kind": "catalog-line", "where", "line", "id"?, "reason", "code"}` per catalog line left out.
+   */
   report?: string;
   /** Treat the original's URL names (`<id9>_main_xl.mp4`, `<id9>_iconl.jpeg`) as complete files. Default true. */
   acceptUrlNames?: boolean;
@@ -93,6 +104,8 @@ export interface DownloadOptions extends PlanFilters {
   progressIntervalMs?: number;
   /** Called with each failure as it happens. */
   onFailure?: (failure: DownloadFailure) => void;
+  /** Called with each catalog line left out as invalid (a catalog file only), as it is read. */
+  onCatalogSkip?: (skip: Skip) => void;
   /** Use this undici dispatcher instead of a new Agent (then `perHost` and the timeouts are yours). */
   dispatcher?: Dispatcher;
 }
@@ -174,6 +187,11 @@ export interface DownloadReport {
   bytes: number;
   /** Catalog lines left out as invalid (a catalog file only). */
   catalogSkips: number;
+  /**
+   * The first 1000 of those lines, each with its line number and reason (`{ where: 'file:line', line, id?,
+   * reason, code }`); all of them are in the report file, as lines `{"kind": "catalog-line", ...}`.
+   */
+  catalogSkipList: Skip[];
   /** The first 1000 failures (all of them are in the report file). */
   failures: DownloadFailure[];
   /** True when `signal` stopped the run before every file was done. */
@@ -189,7 +207,7 @@ async function readManifest(file: string): Promise<Map<string, string>> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ReelsetError('REELSET_E_NOT_FOUND', `sha256 manifest not found: ${file}`, { cause: err });
+    throw fileError(err, file, 'the sha256 manifest');
   }
   for (const [i, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
@@ -211,13 +229,67 @@ async function readManifest(file: string): Promise<Map<string, string>> {
   return map;
 }
 
+/** `out` may not exist yet (it is created), but must not be a file. Creates nothing. */
+async function checkOutFolder(out: string): Promise<void> {
+  try {
+    if (!(await stat(out)).isDirectory()) throw invalidArgument(`out ${out} is a file, not a folder`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw invalidArgument(`out ${out}: a parent of it is a file, not a folder`);
+    throw err;
+  }
+}
+
+/**
+ * A URL on a host under `.invalid` (RFC 6761: never resolves), such as the placeholders of a synthesized
+ * catalog: the reason it is not requested, or undefined for any other URL.
+ */
+export function placeholderReason(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  if (host !== 'invalid' && !host.endsWith('.invalid')) return undefined;
+  return host === 'reelset-synth.invalid'
+    ? `${url} is a placeholder of a catalog written by \`reelset synth\` (its ids are made up): synthesize with --base-url URL (baseUrl) and serve the folder there to download it`
+    : `${url} names the reserved host ${host}, which never resolves (RFC 6761)`;
+}
+
+/**
+ * Refuses, before anything is created, a catalog whose first entry has placeholder URLs (a synthesized
+ * catalog written without `baseUrl`): fetching it could only fail, file after file, retry after retry.
+ */
+async function refusePlaceholders(catalog: string): Promise<void> {
+  for await (const entry of readCatalog(catalog).take(1)) {
+    const reason = placeholderReason(entry.mp4Url) ?? placeholderReason(entry.coverUrl);
+    if (reason !== undefined) {
+      throw new ReelsetError(
+        'REELSET_E_HOST_NOT_ALLOWED',
+        `Refusing to download ${catalog}: line ${entry.line}: ${reason}; only its txt files can be written (kinds: ['txt'], --kinds txt)`,
+      );
+    }
+  }
+}
+
 function lineWriter(file: string | undefined, flags: 'a' | 'w'): WriteStream | undefined {
-  return file === undefined ? undefined : createWriteStream(file, { flags });
+  if (file === undefined) return undefined;
+  const stream = createWriteStream(file, { flags });
+  // Kept in `stream.errored` and reported by closeWriter; never an uncaught 'error' event.
+  stream.on('error', () => undefined);
+  return stream;
 }
 
 function closeWriter(stream: WriteStream | undefined): Promise<void> {
   if (stream === undefined) return Promise.resolve();
   return new Promise((resolve, reject) => {
+    if (stream.errored) {
+      reject(stream.errored);
+      return;
+    }
     stream.on('error', reject);
     stream.end(resolve);
   });
@@ -302,10 +374,19 @@ function ensureFolder(item: PlanItem, realOut: string, labelDirs: Map<string, Pr
  * Failures do not stop the run: each is counted, returned (the first 1000) and written to `report`.
  * Aborting `signal` stops cleanly: the promise resolves with `aborted: true`, partial files stay for resume.
  *
+ * Every option and input is checked before anything is created: a missing or unreadable catalog, manifest
+ * or report folder, a bad option, or a catalog of placeholder URLs leaves no trace on disk.
+ *
+ * A URL whose host is under `.invalid` (RFC 6761: it never resolves) is never requested: such a file fails
+ * with `REELSET_E_HOST_NOT_ALLOWED`, and a catalog whose first entry has one (a catalog that `synthesize`
+ * wrote without `baseUrl`, whose ids are made up) is refused as a whole unless only `txt` is asked for.
+ *
  * @param catalog a `multimodal_data_info.json` path, or entries (e.g. a filtered `readCatalog(...)`)
  * @param options see {@link DownloadOptions}
- * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` / `REELSET_E_UNKNOWN_LABEL` for bad options,
- *   `REELSET_E_NOT_FOUND` for a missing catalog or manifest.
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` / `REELSET_E_UNKNOWN_LABEL` for bad options (an
+ *   unknown label suggests the closest), `REELSET_E_NOT_FOUND` for a missing catalog or manifest (or the
+ *   folder of `report` / `sha256Manifest`), `REELSET_E_NOT_A_FILE` when one of them is a folder,
+ *   `REELSET_E_HOST_NOT_ALLOWED` for a catalog of placeholder URLs.
  * @example
  * ```ts
  * import { download } from 'reelset';
@@ -324,30 +405,61 @@ export async function download(
 ): Promise<DownloadReport> {
   const started = performance.now();
   if (typeof options?.out !== 'string' || options.out === '')
-    throw invalidArgument('download needs options.out');
+    throw invalidArgument(`download needs options.out (a folder), got ${describeValue(options?.out)}`);
+  if (
+    typeof catalog !== 'string' &&
+    typeof (catalog as AsyncIterable<unknown>)?.[Symbol.asyncIterator] !== 'function'
+  ) {
+    throw invalidArgument(
+      `catalog must be a file path or an async iterable of entries, got ${describeValue(catalog)}`,
+    );
+  }
+  // Every option and input is checked before anything is created.
   checkFilters(options);
   const concurrency = checkInteger('concurrency', options.concurrency ?? 16, 1);
   const perHost = checkInteger('perHost', options.perHost ?? 16, 1);
   const retries = checkInteger('retries', options.retries ?? 5, 0);
   const maxBytes = checkInteger('maxBytes', options.maxBytes ?? 512 * 1024 * 1024, 1);
   const interval = checkInteger('progressIntervalMs', options.progressIntervalMs ?? 1000, 10);
-  if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) {
-    throw invalidArgument(`rate must be a number of bytes per second > 0, got ${options.rate}`);
-  }
+  const retryBaseMs = checkInteger('retryBaseMs', options.retryBaseMs ?? 250, 0);
+  const retryMaxMs = checkInteger('retryMaxMs', options.retryMaxMs ?? 30_000, 0);
+  const retryAfterMaxMs = checkInteger('retryAfterMaxMs', options.retryAfterMaxMs ?? 120_000, 0);
+  const connectTimeoutMs = checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1);
+  const headersTimeoutMs = checkInteger('headersTimeoutMs', options.headersTimeoutMs ?? 30_000, 1);
+  const bodyTimeoutMs = checkInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 30_000, 1);
+  if (options.rate !== undefined) checkPositive('rate', options.rate);
+  const fsync = checkBoolean('fsync', options.fsync, true);
+  checkBoolean('acceptUrlNames', options.acceptUrlNames, true);
+  checkFunction('onProgress', options.onProgress);
+  checkFunction('onFailure', options.onFailure);
+  checkFunction('onCatalogSkip', options.onCatalogSkip);
   const kinds = options.kinds?.length ? options.kinds : MEDIA_KINDS;
   const out = path.resolve(options.out);
+  await checkOutFolder(out);
+  if (typeof catalog === 'string') {
+    await checkInputFile(catalog, 'the catalog', { usualName: 'multimodal_data_info.json' });
+  }
   const expected = options.verifySha256 === undefined ? undefined : await readManifest(options.verifySha256);
+  if (options.report !== undefined) await checkOutputFile(options.report, 'the report');
+  if (options.sha256Manifest !== undefined)
+    await checkOutputFile(options.sha256Manifest, 'the sha256 manifest');
+  if (typeof catalog === 'string' && kinds.some((kind) => kind !== 'txt')) await refusePlaceholders(catalog);
   await mkdir(out, { recursive: true });
   const realOut = await realpath(out);
 
   let catalogSkips = 0;
+  const catalogSkipList: Skip[] = [];
   let planDone = false;
   let entries: AsyncIterable<CatalogEntry>;
   let total: number | undefined;
   const counts = { items: 0 };
+  const reportStream = lineWriter(options.report, 'w');
   if (typeof catalog === 'string') {
-    const onSkip = (_skip: Skip): void => {
+    const onSkip = (skip: Skip): void => {
       catalogSkips++;
+      if (catalogSkipList.length < MAX_FAILURES_KEPT) catalogSkipList.push(skip);
+      reportStream?.write(`${JSON.stringify({ kind: 'catalog-line', ...skip })}\n`);
+      options.onCatalogSkip?.(skip);
     };
     entries = readCatalog(catalog, { onSkip });
     if (options.onProgress) {
@@ -368,11 +480,10 @@ export async function download(
       connections: perHost,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: { timeout: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1) },
-      headersTimeout: checkInteger('headersTimeoutMs', options.headersTimeoutMs ?? 30_000, 1),
-      bodyTimeout: checkInteger('bodyTimeoutMs', options.bodyTimeoutMs ?? 30_000, 1),
+      connect: { timeout: connectTimeoutMs },
+      headersTimeout: headersTimeoutMs,
+      bodyTimeout: bodyTimeoutMs,
     });
-  const reportStream = lineWriter(options.report, 'w');
   const manifestStream = lineWriter(options.sha256Manifest, 'a');
   const bucket = options.rate === undefined ? undefined : new TokenBucket(options.rate);
   const signal = options.signal;
@@ -388,6 +499,7 @@ export async function download(
     retries: 0,
     bytes: 0,
     catalogSkips: 0,
+    catalogSkipList,
     failures: [],
     aborted: false,
     elapsedMs: 0,
@@ -396,14 +508,14 @@ export async function download(
     dispatcher,
     headers: Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     retries,
-    retryBaseMs: checkInteger('retryBaseMs', options.retryBaseMs ?? 250, 0),
-    retryMaxMs: checkInteger('retryMaxMs', options.retryMaxMs ?? 30_000, 0),
-    retryAfterMaxMs: checkInteger('retryAfterMaxMs', options.retryAfterMaxMs ?? 120_000, 0),
+    retryBaseMs,
+    retryMaxMs,
+    retryAfterMaxMs,
     maxBytes,
     allowHosts: options.allowHosts ? new Set(options.allowHosts.map((h) => h.toLowerCase())) : undefined,
     bucket,
     signal,
-    fsync: options.fsync ?? true,
+    fsync,
     hash: manifestStream !== undefined || expected !== undefined,
     onBytes: (n: number) => {
       report.bytes += n;
@@ -468,6 +580,11 @@ export async function download(
       return;
     }
     if (signal?.aborted) return;
+    const placeholder = placeholderReason(job.url);
+    if (placeholder !== undefined) {
+      recordFailure(entry, job.kind, url, new ReelsetError('REELSET_E_HOST_NOT_ALLOWED', placeholder), 0);
+      return;
+    }
     const work = (async () => {
       await ensureFolder(job.item, realOut, labelDirs);
       if (job.kind === 'txt') {

@@ -4,10 +4,10 @@
  */
 import path from 'node:path';
 import { ReelsetError } from '../../errors.js';
-import { checkInteger } from '../../util/options.js';
+import { checkInteger, describeValue } from '../../util/options.js';
 import { hash53 } from '../../util/random.js';
 import type { CatalogEntry } from '../catalog/catalog.js';
-import { isLabel } from '../layout/labels.js';
+import { isLabel, unknownLabelError, unknownLabelText } from '../layout/labels.js';
 import type { MediaKind } from '../layout/naming.js';
 import { checkMediaKinds, MEDIA_KINDS, urlFileName } from '../layout/naming.js';
 import { itemTxt } from '../layout/py-repr.js';
@@ -132,7 +132,7 @@ export function planItem(out: string, entry: CatalogEntry): PlanItem | PlanRejec
     if (typeof entry.label !== 'string' || !isLabel(entry.label)) {
       throw new ReelsetError(
         'REELSET_E_UNSAFE_PATH',
-        `Unsafe label ${JSON.stringify(entry.label)}: not one of the 31 labels`,
+        `Unsafe label ${unknownLabelText(entry.label)}: not one of the 31 labels`,
       );
     }
     const folder = insideOrThrow(out, path.join(out, entry.label, entry.id));
@@ -219,17 +219,29 @@ export function checkFilters(filters: PlanFilters): void {
   const bad = (message: string): never => {
     throw new ReelsetError('REELSET_E_INVALID_ARGUMENT', message);
   };
-  for (const label of filters.labels ?? []) {
-    if (!isLabel(label))
-      throw new ReelsetError('REELSET_E_UNKNOWN_LABEL', `Unknown label ${JSON.stringify(label)}`);
+  for (const name of ['labels', 'ids'] as const) {
+    const list = filters[name];
+    if (list !== undefined && !Array.isArray(list)) {
+      bad(`${name} must be an array of strings, got ${describeValue(list)}`);
+    }
   }
-  for (const id of filters.ids ?? []) if (!ID.test(id)) bad(`ids must be digits, got ${JSON.stringify(id)}`);
+  for (const label of filters.labels ?? []) {
+    if (!isLabel(label)) throw unknownLabelError(label);
+  }
+  for (const id of filters.ids ?? []) {
+    if (typeof id !== 'string' || !ID.test(id))
+      bad(`ids must be strings of digits, got ${describeValue(id)}`);
+  }
   if (filters.kinds !== undefined) checkMediaKinds('kinds', filters.kinds);
   const { maxPerLabel, sample, seed } = filters;
   if (maxPerLabel !== undefined) checkInteger('maxPerLabel', maxPerLabel, 1);
   if (sample !== undefined) {
-    const ok = Number.isFinite(sample) && sample > 0 && (sample < 1 || Number.isSafeInteger(sample));
-    if (!ok) bad(`sample must be a fraction in (0, 1) or a whole number >= 1, got ${sample}`);
+    const ok =
+      typeof sample === 'number' &&
+      Number.isFinite(sample) &&
+      sample > 0 &&
+      (sample < 1 || Number.isSafeInteger(sample));
+    if (!ok) bad(`sample must be a fraction in (0, 1) or a whole number ≥ 1, got ${describeValue(sample)}`);
   }
   if (seed !== undefined) checkInteger('seed', seed);
 }

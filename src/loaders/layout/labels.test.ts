@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isReelsetError } from '../../errors.js';
-import { isLabel, LABELS, labelId, labelName } from './labels.js';
+import { closestLabel, isLabel, LABELS, labelId, labelName, unknownLabelError } from './labels.js';
 
 describe('labels', () => {
   it('has 31 labels whose ids follow Python sorted() of the English names', () => {
@@ -62,5 +62,27 @@ describe('labels', () => {
   it('is frozen', () => {
     expect(Object.isFrozen(LABELS)).toBe(true);
     expect(Object.isFrozen(LABELS[0])).toBe(true);
+  });
+});
+
+describe('unknown labels suggest the closest', () => {
+  it('matches case first, then edit distance, and gives up when nothing is close', () => {
+    expect(closestLabel('beach')).toBe('Beach');
+    expect(closestLabel('STARS')).toBe('stars');
+    expect(closestLabel('4K')).toBe('4k');
+    expect(closestLabel('green screen')).toBe('Green Screen');
+    expect(closestLabel('Beech')).toBe('Beach');
+    expect(closestLabel('Timelaps')).toBe('Timelapse');
+    expect(closestLabel('Undrwater')).toBe('Underwater');
+    expect(closestLabel('Cats')).toBeUndefined();
+    expect(closestLabel('')).toBeUndefined();
+    expect(closestLabel('12345678')).toBeUndefined();
+  });
+
+  it('says so in the one message of an unknown label, used everywhere', () => {
+    expect(() => labelId('beach')).toThrow('Unknown label "beach" (did you mean "Beach"?)');
+    expect(() => labelId('Cats')).toThrow(/^Unknown label "Cats"$/);
+    expect(unknownLabelError('Sae').message).toBe('Unknown label "Sae" (did you mean "Sea"?)');
+    expect(unknownLabelError('Sae').code).toBe('REELSET_E_UNKNOWN_LABEL');
   });
 });

@@ -69,9 +69,91 @@ export const LABELS: readonly Label[] = Object.freeze(
 const BY_NAME = new Map(LABELS.map((label) => [label.name, label]));
 
 /**
+ * Edit distance of two short strings: insertions, deletions, substitutions and transpositions of two
+ * neighbours (`Sae` -> `Sea` is one edit), each costing 1 (the optimal string alignment distance).
+ */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    const up = rows[i - 1] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      }
+      row[j] = best;
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
+/**
+ * The label a mistyped name most likely meant: the one equal to it ignoring case (`beach` -> `Beach`,
+ * `STARS` -> `stars`), else the closest by edit distance (ignoring case) when it is close enough (at most
+ * 1 edit for names of up to 4 characters, 2 up to 8, 3 beyond), else undefined. Ties go to the lower id.
+ *
+ * @example
+ * ```ts
+ * closestLabel('beach'); // 'Beach'
+ * closestLabel('Green screen'); // 'Green Screen'
+ * closestLabel('Beech'); // 'Beach'
+ * closestLabel('Cats'); // undefined
+ * ```
+ */
+export function closestLabel(name: string): string | undefined {
+  if (typeof name !== 'string' || name === '') return undefined;
+  const lower = name.toLowerCase();
+  const sameCase = LABELS.find((label) => label.name.toLowerCase() === lower);
+  if (sameCase) return sameCase.name;
+  const limit = lower.length <= 4 ? 1 : lower.length <= 8 ? 2 : 3;
+  let best: Label | undefined;
+  let bestDistance = limit + 1;
+  for (const label of LABELS) {
+    const distance = editDistance(lower, label.name.toLowerCase());
+    if (distance < bestDistance) {
+      best = label;
+      bestDistance = distance;
+    }
+  }
+  return best?.name;
+}
+
+/**
+ * The error of an unknown label name: `Unknown label "beach" (did you mean "Beach"?)`, with the closest
+ * label ({@link closestLabel}) when there is one. The one message of an unknown label name everywhere.
+ *
+ * @example
+ * ```ts
+ * throw unknownLabelError('beach'); // ReelsetError REELSET_E_UNKNOWN_LABEL
+ * ```
+ */
+export function unknownLabelError(name: unknown): ReelsetError {
+  return new ReelsetError('REELSET_E_UNKNOWN_LABEL', `Unknown label ${unknownLabelText(name)}`);
+}
+
+/**
+ * The name of an unknown label as messages show it, with a suggestion when one is close:
+ * `"beach" (did you mean "Beach"?)`.
+ *
+ * @example
+ * ```ts
+ * `the folder ${unknownLabelText('beach')} is not one of the 31 labels`;
+ * ```
+ */
+export function unknownLabelText(name: unknown): string {
+  const shown = typeof name === 'string' ? JSON.stringify(name) : String(name);
+  const suggestion = typeof name === 'string' ? closestLabel(name) : undefined;
+  return suggestion === undefined ? shown : `${shown} (did you mean ${JSON.stringify(suggestion)}?)`;
+}
+
+/**
  * The id of a label given its English name (exact, case-sensitive: `4k`, `space` and `stars` are lower case).
  *
- * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` for a name that is not one of the 31.
+ * @throws ReelsetError `REELSET_E_UNKNOWN_LABEL` for a name that is not one of the 31 (the message suggests
+ *   the closest label, e.g. `Unknown label "beach" (did you mean "Beach"?)`).
  * @example
  * ```ts
  * labelId('Beach'); // 8
@@ -79,7 +161,7 @@ const BY_NAME = new Map(LABELS.map((label) => [label.name, label]));
  */
 export function labelId(name: string): number {
   const label = BY_NAME.get(name);
-  if (!label) throw new ReelsetError('REELSET_E_UNKNOWN_LABEL', `Unknown label ${JSON.stringify(name)}`);
+  if (!label) throw unknownLabelError(name);
   return label.id;
 }
 

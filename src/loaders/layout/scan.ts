@@ -6,7 +6,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, ReelsetError, type ReelsetErrorCode } from '../../errors.js';
 import { parseId } from './fields.js';
-import { isLabel, labelId } from './labels.js';
+import { isLabel, labelId, unknownLabelText } from './labels.js';
 import {
   compareItemNames,
   compareNames,
@@ -311,7 +311,7 @@ async function labelFolderProblem(
   return {
     kind: 'folder',
     code: 'REELSET_E_UNKNOWN_LABEL',
-    reason: `the folder ${JSON.stringify(dirent.name)} is not one of the 31 labels`,
+    reason: `the folder ${unknownLabelText(dirent.name)} is not one of the 31 labels`,
   };
 }
 

@@ -1,0 +1,39 @@
+// An ESM program of a user who installed reelset alone: the core and reelset/synth over a synthesized set,
+// then reelset/tf, whose peer @tensorflow/tfjs is not installed. Prints one JSON line.
+import { isReelsetError, LABELS, openDataset, toNdarray } from 'reelset';
+import { synthesize } from 'reelset/synth';
+import { computeStats } from 'reelset/tools';
+
+const root = process.argv[2];
+const report = await synthesize(root, { labels: ['Beach', 'City'], perLabel: 2, seconds: 0.5, seed: 1 });
+const decoded = openDataset(root, {
+  text: true,
+  image: { height: 32, width: 32 },
+  video: { frames: 2, height: 32, width: 32 },
+});
+let samples = 0;
+for await (const _ of decoded) samples++;
+const shapes = [];
+for await (const batch of toNdarray(decoded, { batchSize: 2, layout: 'channels-first' })) {
+  shapes.push(`${batch.image.shape.join('x')} ${batch.video.shape.join('x')}`);
+}
+const stats = await computeStats(root);
+
+let tf;
+try {
+  const { toTfDataset } = await import('reelset/tf');
+  toTfDataset(decoded, { batchSize: 2 });
+  tf = { thrown: false };
+} catch (err) {
+  tf = { thrown: true, code: err.code, message: err.message, reelsetError: isReelsetError(err) };
+}
+console.log(
+  JSON.stringify({
+    labels: LABELS.length,
+    items: report.items.length,
+    samples,
+    shapes,
+    stats: stats.items,
+    tf,
+  }),
+);

@@ -1,0 +1,36 @@
+// The CommonJS twin of types-core.mts (compiled against the .d.cts files).
+import type { NdarrayBatch, ReelsetErrorCode } from 'reelset';
+import type { SynthReport } from 'reelset/synth';
+import type { DatasetStats } from 'reelset/tools';
+
+import reelset = require('reelset');
+import synth = require('reelset/synth');
+import tools = require('reelset/tools');
+
+const { isReelsetError, openDataset, toNdarray } = reelset;
+const { synthesize } = synth;
+const { computeStats } = tools;
+
+async function main(): Promise<void> {
+  const report: SynthReport = await synthesize('data', { labels: ['Beach'], perLabel: 1, seed: 1 });
+  const decoded = openDataset(report.root, { text: true, image: { height: 32, width: 32 } });
+  for await (const sample of decoded) {
+    const tokens: Int32Array = sample.tokens;
+    const shape: readonly number[] = sample.image.shape;
+    console.log(sample.id, sample.labelId, tokens.length, shape);
+  }
+  for await (const batch of toNdarray(decoded, { batchSize: 2, layout: 'channels-first' })) {
+    const b: NdarrayBatch = batch;
+    console.log(b.image?.shape, b.labels.get(0));
+  }
+  const stats: DatasetStats = await computeStats(report.root);
+  const code: ReelsetErrorCode = 'REELSET_E_MISSING_PEER';
+  try {
+    openDataset(`${report.root}/missing`);
+  } catch (err) {
+    if (isReelsetError(err, code)) console.log(err.code, err.message);
+  }
+  console.log(stats);
+}
+
+void main();
