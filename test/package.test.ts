@@ -5,9 +5,11 @@
  * registry or its cache, as a user's install would. There: an ESM and a CommonJS program over a synthesized
  * set, `npx reelset demo`, `reelset/tf` without @tensorflow/tfjs (`REELSET_E_MISSING_PEER` with the install
  * command), strict TypeScript programs (nodenext, `skipLibCheck: false`, ESM and CJS), then the user's own
- * @tensorflow/tfjs beside reelset/tf: one copy, no "already registered" warnings. Prints the sizes.
+ * @tensorflow/tfjs beside reelset/tf: one copy, no "already registered" warnings. Prints the sizes. Last,
+ * every command and program of README.md and docs/getting-started.md, exactly as printed, in a folder of
+ * that project (see {@link runDocument}).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -205,10 +207,16 @@ describe('the package as a user installs it', () => {
     }
   });
 
-  it('npx reelset demo', () => {
+  it('npx reelset demo, and doctor without the optional peers', () => {
     const ran = run('npx', ['--no', 'reelset', 'demo'], app, 2 * MINUTE);
     expect(ran.stdout).toMatch(/^Synthesized \d+ items/m);
     expect(ran.stdout).toContain('resuming gives the next batches');
+    // Without the optional peers, doctor says what is missing and how to install it, and exits 0.
+    const doctor = run('npx', ['--no', 'reelset', 'doctor'], app, MINUTE);
+    expect(doctor.stdout).toMatch(
+      /not installed \(a peer dependency, needed by reelset\/tf.*npm install @tensorflow\/tfjs/,
+    );
+    expect(doctor.stdout).toMatch(/not installed \(optional, needed only to run exported ONNX models/);
   });
 
   it('strict TypeScript (nodenext, skipLibCheck false), ESM and CJS, compiles against the core', () => {
@@ -276,4 +284,111 @@ describe('the package as a user installs it', () => {
       `reelset/tf under strict TypeScript: ${errors.length} errors, all in @tensorflow's own .d.ts`,
     );
   });
+
+  it('README.md: every command and program runs as printed', async () => {
+    await runDocument('README.md', 1);
+  });
+
+  it('docs/getting-started.md: every command and program runs as printed', async () => {
+    await runDocument('docs/getting-started.md', 0);
+  });
 });
+
+/** A fenced block of a document: its language, its text, and why it is not run (a comment before it). */
+interface Snippet {
+  lang: 'sh' | 'ts';
+  code: string;
+  notRun?: string;
+}
+
+/** The `sh` and `ts` blocks of a Markdown file, in order; `<!-- not run: why -->` just before one skips it. */
+function snippetsOf(markdown: string): Snippet[] {
+  return [...markdown.matchAll(/(?:<!-- not run: (.+?) -->\n)?^```(sh|ts)\n([\s\S]*?)^```$/gm)].map((m) => ({
+    lang: m[2] as 'sh' | 'ts',
+    code: m[3] ?? '',
+    ...(m[1] === undefined ? {} : { notRun: m[1] }),
+  }));
+}
+
+/**
+ * Runs the blocks of `file` in order, in a new folder of the user's project: `sh` blocks with bash (`-e`:
+ * every command must succeed), `ts` blocks as programs (`.mts`, run through tsx as a TypeScript user would).
+ * The folder holds one thing the documents take as given: `multimodal_data_info.json`, the catalog a user
+ * would download from the original project; here a synthesized one whose URLs point at a server of its
+ * media on 127.0.0.1 (the real one is 865 GB away). `notRunAllowed` is how many blocks may carry a
+ * `not run` reason (the repository's own `npm install` / `npm test`, which CI itself runs).
+ */
+async function runDocument(file: string, notRunAllowed: number): Promise<void> {
+  const snippets = snippetsOf(readFileSync(join(ROOT, file), 'utf8'));
+  expect(snippets.length, `${file} has no snippet`).toBeGreaterThan(0);
+  expect(snippets.filter((s) => s.notRun !== undefined)).toHaveLength(notRunAllowed);
+  const dir = join(app, file.replace(/[^a-z]+/gi, '-'));
+  const served = join(work, `${file.replace(/[^a-z]+/gi, '-')}-served`);
+  mkdirSync(dir);
+  mkdirSync(served);
+  // The server runs in its own process: the commands below are run synchronously, which blocks this one.
+  const server = await serveFolder(served);
+  try {
+    run(
+      'npx',
+      [
+        '--no',
+        'reelset',
+        'synth',
+        served,
+        '--force',
+        '--per-label',
+        '2',
+        '--labels',
+        'Beach',
+        'City',
+        '--seconds',
+        '1',
+        '--seed',
+        '7',
+        '--base-url',
+        `http://127.0.0.1:${server.port}/`,
+      ],
+      app,
+      2 * MINUTE,
+    );
+    copyFileSync(join(served, 'multimodal_data_info.json'), join(dir, 'multimodal_data_info.json'));
+    // tsx as a TypeScript user would run it (`node --import tsx`), from this repository's devDependencies.
+    const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+    for (const [i, snippet] of snippets.entries()) {
+      if (snippet.notRun !== undefined) continue;
+      const started = performance.now();
+      if (snippet.lang === 'sh') {
+        run('bash', ['-e', '-o', 'pipefail', '-c', snippet.code], dir, 4 * MINUTE);
+      } else {
+        const program = join(dir, `snippet-${i}.mts`);
+        writeFileSync(program, snippet.code);
+        const ran = run('node', ['--import', tsx, program], dir, 4 * MINUTE);
+        expect(ran.stderr, `${file} block ${i} wrote to stderr`).not.toMatch(/Error|already registered/);
+      }
+      console.log(
+        `${file} block ${i} (${snippet.lang}): ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+  } finally {
+    server.close();
+  }
+}
+
+/** Serves `root` over HTTP on 127.0.0.1 from a child process (test/serve.ts) until `close()`. */
+async function serveFolder(root: string): Promise<{ port: number; close: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'serve.ts'), root], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.on('exit', (code) => reject(new Error(`test/serve.ts exited ${code} before listening`)));
+  });
+  return { port, close: () => child.kill('SIGTERM') };
+}

@@ -15,4 +15,21 @@ describe('tfjs', () => {
     expect(tf.version).toEqual(imported.version);
     expect(tf.tensor([1, 2])).toBeInstanceOf(imported.Tensor);
   });
+
+  it("silences the cpu backend's first-use banner, for the backend there and those made later", () => {
+    loadTfjs();
+    const engine = imported.engine() as unknown as {
+      registryFactory: { cpu: { factory: () => { firstUse: boolean } } };
+    };
+    expect(engine.registryFactory.cpu.factory().firstUse).toBe(false);
+    const warned: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warned.push(args);
+    try {
+      imported.tidy(() => imported.tensor([1, 2, 3]).add(1));
+    } finally {
+      console.warn = warn;
+    }
+    expect(warned.filter((w) => String(w).includes('looks like you are running TensorFlow.js'))).toEqual([]);
+  });
 });

@@ -21,8 +21,39 @@ let loaded: typeof Tfjs | undefined;
  * ```
  */
 export function loadTfjs(): typeof Tfjs {
-  loaded ??= requirePeer<typeof Tfjs>('@tensorflow/tfjs', 'reelset/tf');
+  if (loaded === undefined) {
+    loaded = requirePeer<typeof Tfjs>('@tensorflow/tfjs', 'reelset/tf');
+    quietCpuBanner(loaded);
+  }
   return loaded;
+}
+
+/**
+ * The cpu backend prints a banner ("Hi, looks like you are running TensorFlow.js in Node.js...") on its
+ * first use. `selectBackend`'s `reason` says which backend runs and how to get a faster one, and
+ * `reelset doctor` lists them, so with reelset the banner is noise. It is keyed on the backend's `firstUse`
+ * field: set to false on the cpu backend that exists, and on each one the engine creates later (its
+ * factory in the engine's registry is wrapped once).
+ */
+function quietCpuBanner(tfjs: typeof Tfjs): void {
+  const quiet = (backend: unknown): void => {
+    const b = backend as { firstUse?: unknown } | null | undefined;
+    if (b != null && typeof b.firstUse === 'boolean') b.firstUse = false;
+  };
+  const engine = tfjs.engine() as unknown as {
+    registry: { [name: string]: unknown };
+    registryFactory: { [name: string]: { factory: () => unknown; quieted?: true } | undefined };
+  };
+  quiet(engine.registry.cpu);
+  const entry = engine.registryFactory.cpu;
+  if (entry === undefined || entry.quieted) return;
+  const factory = entry.factory;
+  entry.factory = () => {
+    const backend = factory();
+    quiet(backend);
+    return backend;
+  };
+  entry.quieted = true;
 }
 
 /**

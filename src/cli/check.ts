@@ -7,8 +7,9 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { CheckProblem, CheckSummary } from '../tools/check.js';
+import { checkExtension, checkOutputFile } from '../util/files.js';
 import { count } from './format.js';
-import { checkExtension, checkLayoutRoot, integerOption, JSONL_EXTENSIONS } from './options.js';
+import { checkLayoutRoot, integerOption, JSONL_EXTENSIONS } from './options.js';
 
 interface CheckCliOptions {
   fix?: boolean;
@@ -50,7 +51,6 @@ export function registerCheck(program: Command): void {
       // Every argument is checked before the report is created.
       if (options.report !== undefined) {
         checkExtension('--report', options.report, JSONL_EXTENSIONS, 'JSON Lines');
-        const { checkOutputFile } = await import('../util/files.js');
         await checkOutputFile(options.report, 'the --report file');
       }
       await checkLayoutRoot(root);

@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { ReelsetError } from '../errors.js';
 import type { DownloadOptions, DownloadProgress } from '../loaders/download/download.js';
 import type { MediaKind } from '../loaders/layout/naming.js';
+import { checkExtension } from '../util/files.js';
 import { count } from './format.js';
-import { checkExtension, integerOption, JSONL_EXTENSIONS, numberOption } from './options.js';
+import { integerOption, JSONL_EXTENSIONS, numberOption } from './options.js';
 
 /** How many bad catalog lines the command lists on standard error (all of them go to `--report`). */
 const SKIPS_SHOWN = 10;

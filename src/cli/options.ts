@@ -2,7 +2,6 @@
  * @module options — parsers of command-line option values shared by the commands: each returns the value
  * or throws `ReelsetError` `REELSET_E_INVALID_ARGUMENT` naming the option, in the style of util/options.
  */
-import { extname } from 'node:path';
 import { ReelsetError } from '../errors.js';
 import { invalidArgument, rangeText } from '../util/options.js';
 
@@ -60,36 +59,6 @@ export function numberOption(flag: string, min: number, max: number): (value: st
  * ```
  */
 export const JSONL_EXTENSIONS: readonly string[] = ['.jsonl', '.ndjson', '.json', '.txt', '.log', ''];
-
-/**
- * Checks that an output file's extension (case-insensitive) is one of `allowed` (`''`: no extension), so
- * that a file never holds a format its name does not say. Returns the file.
- *
- * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` naming the flag, the format and the extensions allowed.
- * @example
- * ```ts
- * checkExtension('--plot', 'stats.jpg', ['.png'], 'PNG');
- * // throws: --plot writes PNG: its file must end in .png, got "stats.jpg"
- * ```
- */
-export function checkExtension(
-  flag: string,
-  file: string,
-  allowed: readonly string[],
-  format: string,
-): string {
-  const ext = extname(file).toLowerCase();
-  if (!allowed.includes(ext)) {
-    const names = allowed.filter((e) => e !== '');
-    const list =
-      names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
-    const none = allowed.includes('') ? ' (or have no extension)' : '';
-    throw invalidArgument(
-      `${flag} writes ${format}: its file must end in ${list}${none}, got ${JSON.stringify(file)}`,
-    );
-  }
-  return file;
-}
 
 /**
  * Refuses a data set root that looks like a label folder or an item folder (`data/Beach`, `data/Beach/12`),

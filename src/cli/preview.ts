@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import { ReelsetError } from '../errors.js';
 import type { PreviewOptions } from '../tools/preview.js';
+import { checkExtension } from '../util/files.js';
 import { count } from './format.js';
-import { checkExtension, checkLayoutRoot, integerOption } from './options.js';
+import { checkLayoutRoot, integerOption } from './options.js';
 
 /** Refuses an output path that is a folder (the sheet would be renamed onto it). */
 async function refuseFolder(file: string): Promise<void> {

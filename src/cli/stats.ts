@@ -7,8 +7,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Skip } from '../loaders/sample.js';
 import type { DatasetStats } from '../tools/stats.js';
+import { checkExtension, checkOutputFile } from '../util/files.js';
 import { count, relativeTo } from './format.js';
-import { checkExtension, integerOption, JSONL_EXTENSIONS, refuseMisplacedRoot } from './options.js';
+import { integerOption, JSONL_EXTENSIONS, refuseMisplacedRoot } from './options.js';
 
 interface StatsCliOptions {
   json?: boolean;
@@ -127,7 +128,6 @@ export function registerStats(program: Command): void {
     )
     .action(async (input: string, options: StatsCliOptions) => {
       // Every argument is checked before anything is written.
-      const { checkOutputFile } = await import('../util/files.js');
       if (options.plot !== undefined) {
         checkExtension('--plot', options.plot, ['.png'], 'a PNG chart');
         await checkOutputFile(options.plot, 'the --plot file');

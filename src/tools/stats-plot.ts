@@ -2,7 +2,9 @@
  * @module statsplot — the picture of a data set's counts per label (like the original's analysis chart):
  * {@link DatasetStats} to a bar chart, written as PNG.
  */
+
 import path from 'node:path';
+import { checkExtension } from '../util/files.js';
 import { type BarChart, barChartSvg, renderSvgPng } from './chart.js';
 import type { DatasetStats } from './stats.js';
 
@@ -57,5 +59,6 @@ export async function plotStats(
   file: string,
   options: StatsPlotOptions = {},
 ): Promise<{ width: number; height: number }> {
+  checkExtension('plotStats', file, ['.png'], 'a PNG chart');
   return renderSvgPng(barChartSvg(statsChart(stats, options)).svg, file);
 }

@@ -177,6 +177,14 @@ describe('plotStats', () => {
     // The bars are blue: the blue channel's mean exceeds the red one's.
     expect(channels[2]?.mean ?? 0).toBeGreaterThan(channels[0]?.mean ?? 0);
   });
+
+  it('refuses a file name that does not say PNG, before writing anything', async () => {
+    const file = join(tmp, 'stats.jpg');
+    await expect(plotStats(rootStats, file)).rejects.toThrow(
+      /plotStats writes a PNG chart: its file must end in \.png, got ".*stats\.jpg"/,
+    );
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+  });
 });
 
 describe('reelset stats', () => {

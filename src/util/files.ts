@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ReelsetError } from '../errors.js';
+import { invalidArgument } from './options.js';
 
 function errnoCode(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -108,4 +109,34 @@ export async function checkOutputFile(file: string, what: string): Promise<void>
   if (!isDir) {
     throw new ReelsetError('REELSET_E_NOT_FOUND', `The folder of ${what} ${file} does not exist: ${dir}`);
   }
+}
+
+/**
+ * Checks that an output file's extension (case-insensitive) is one of `allowed` (`''`: no extension), so
+ * that a file never holds a format its name does not say. Returns the file.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` naming the flag, the format and the extensions allowed.
+ * @example
+ * ```ts
+ * checkExtension('--plot', 'stats.jpg', ['.png'], 'PNG');
+ * // throws: --plot writes PNG: its file must end in .png, got "stats.jpg"
+ * ```
+ */
+export function checkExtension(
+  flag: string,
+  file: string,
+  allowed: readonly string[],
+  format: string,
+): string {
+  const ext = path.extname(file).toLowerCase();
+  if (!allowed.includes(ext)) {
+    const names = allowed.filter((e) => e !== '');
+    const list =
+      names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+    const none = allowed.includes('') ? ' (or have no extension)' : '';
+    throw invalidArgument(
+      `${flag} writes ${format}: its file must end in ${list}${none}, got ${JSON.stringify(file)}`,
+    );
+  }
+  return file;
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegError, isReelsetError } from '../../errors.js';
-import { runFfmpeg, runFfprobe, toolPath } from './ffmpeg.js';
+import { makeExecutable, runFfmpeg, runFfprobe, toolPath } from './ffmpeg.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -107,6 +107,19 @@ describe('ffmpeg runner', () => {
     );
     expect(isReelsetError(err, 'REELSET_E_FFMPEG')).toBe(true);
     expect((err as Error).message).toMatch(/Cannot start/);
+  });
+
+  it('marks a shipped binary executable when its install script did not (npm --ignore-scripts)', async () => {
+    const exec = await mkdtemp(join(tmpdir(), 'reelset-exec-'));
+    try {
+      const file = join(exec, 'ffprobe');
+      await writeFile(file, '#!/bin/sh\necho ok\n', { mode: 0o644 });
+      expect(makeExecutable(file)).toBe(true);
+      expect((await stat(file)).mode & 0o111).toBe(0o111);
+      expect(makeExecutable(join(exec, 'absent'))).toBe(false);
+    } finally {
+      await rm(exec, { recursive: true, force: true });
+    }
   });
 
   it('rejects an FFMPEG_PATH that is not executable', () => {

@@ -3,7 +3,7 @@
  * explicit argument arrays (never a shell), with a timeout, and always reaps the process.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { FfmpegError, ReelsetError } from '../../errors.js';
@@ -76,6 +76,26 @@ function isExecutable(path: string): boolean {
   }
 }
 
+/**
+ * Whether the binary shipped in an npm package is executable, after marking it so when it is not: its
+ * package's install script does that `chmod`, and npm may not have run it (`--ignore-scripts`, or install
+ * scripts left unapproved). Does nothing to a file this process cannot change.
+ *
+ * @example
+ * ```ts
+ * makeExecutable('node_modules/@ffprobe-installer/linux-x64/ffprobe'); // true once it can be run
+ * ```
+ */
+export function makeExecutable(path: string): boolean {
+  if (isExecutable(path)) return true;
+  try {
+    chmodSync(path, statSync(path).mode | 0o111);
+  } catch {
+    return false;
+  }
+  return isExecutable(path);
+}
+
 function bundledPath(tool: FfmpegTool): string | undefined {
   try {
     const require = createRequire(import.meta.url);
@@ -118,11 +138,15 @@ export function toolPath(tool: FfmpegTool): string {
   const cached = resolved.get(tool);
   if (cached) return cached;
   const bundled = bundledPath(tool);
-  const found = bundled && isExecutable(bundled) ? bundled : pathLookup(tool);
+  const found = bundled && makeExecutable(bundled) ? bundled : pathLookup(tool);
   if (!found) {
+    const why =
+      bundled && existsSync(bundled)
+        ? `${bundled} is not executable (its package's install script, which marks it so, did not run): run chmod +x on it, `
+        : `install ${INSTALLERS[tool]}, `;
     throw new ReelsetError(
       'REELSET_E_FFMPEG_NOT_FOUND',
-      `No ${tool} executable: install ${INSTALLERS[tool]}, put ${tool} on PATH, or set ${ENV_VARS[tool]}`,
+      `No ${tool} executable: ${why}put ${tool} on PATH, or set ${ENV_VARS[tool]}`,
     );
   }
   resolved.set(tool, found);
