@@ -2,12 +2,18 @@ import { defineConfig } from 'tsup';
 
 /**
  * The library: one ESM and one CJS build of every entry (`reelset`, `reelset/tf`, `reelset/tools`,
- * `reelset/synth`), with types. Code splitting in both formats, so that the entries share one copy of
+ * `reelset/synth`, `reelset/baseline`), with types. Code splitting in both formats, so that the entries share one copy of
  * each module (one `ReelsetError` class, one `Dataset` class) and `reelset` alone loads only the core.
  */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', tf: 'src/tf.ts', tools: 'src/tools.ts', synth: 'src/synth.ts' },
+    entry: {
+      index: 'src/index.ts',
+      tf: 'src/tf.ts',
+      tools: 'src/tools.ts',
+      synth: 'src/synth.ts',
+      baseline: 'src/baseline.ts',
+    },
     format: ['esm', 'cjs'],
     dts: true,
     splitting: true,

@@ -1,6 +1,6 @@
 /**
  * @module api.test — the API report: the exported names of every entry of the built package (`reelset`,
- * `reelset/tf`, `reelset/tools`, `reelset/synth`), values from ESM and CJS at run time and types from the
+ * `reelset/tf`, `reelset/tools`, `reelset/synth`, `reelset/baseline`), values from ESM and CJS at run time and types from the
  * .d.ts / .d.cts files, each equal to a list written here. A change to the public surface changes this file.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 
-type Entry = 'reelset' | 'reelset/tf' | 'reelset/tools' | 'reelset/synth';
+type Entry = 'reelset' | 'reelset/tf' | 'reelset/tools' | 'reelset/synth' | 'reelset/baseline';
 
 /** The public surface: values (functions, classes, constants) and types (interfaces, type aliases). */
 const API: Record<Entry, { file: string; values: string[]; types: string[] }> = {
@@ -159,6 +159,54 @@ const API: Record<Entry, { file: string; values: string[]; types: string[] }> = 
     values: ['BAD_KINDS', 'synthesize'],
     types: ['BadKind', 'SynthFiles', 'SynthItem', 'SynthOptions', 'SynthReport'],
   },
+  'reelset/baseline': {
+    file: 'baseline',
+    values: [
+      'createBaseline',
+      'decodeOptionsFor',
+      'evaluate',
+      'loadBaseline',
+      'predict',
+      'predictions',
+      'presetPreprocessing',
+      'readBaselineInfo',
+      'saveBaseline',
+      'trainBaseline',
+      'updateBaselineMetrics',
+      'writeConfusionPng',
+    ],
+    types: [
+      'BaselineDecodeOptions',
+      'BaselineInfo',
+      'BaselineOptions',
+      'BaselineParts',
+      'BaselinePreset',
+      'ClassMetrics',
+      'ClassificationMetrics',
+      'ConfusionMatrix',
+      'ConfusionPlotOptions',
+      'EarlyStoppingOptions',
+      'EpochRecord',
+      'EvaluateOptions',
+      'EvaluationResult',
+      'ImagePreprocessing',
+      'LiteSizes',
+      'LoadedBaseline',
+      'ModalityAblation',
+      'ModalityName',
+      'PredictOptions',
+      'Prediction',
+      'Preprocessing',
+      'PreprocessingOverrides',
+      'SeedSizes',
+      'TextPreprocessing',
+      'TrainOptions',
+      'TrainProgress',
+      'TrainResult',
+      'TrainingSummary',
+      'VideoPreprocessing',
+    ],
+  },
 };
 const ENTRIES = Object.keys(API) as Entry[];
 
@@ -214,7 +262,14 @@ describe('the API report of the built package', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
     };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './tf', './tools', './synth', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual([
+      '.',
+      './tf',
+      './tools',
+      './synth',
+      './baseline',
+      './package.json',
+    ]);
     for (const entry of ENTRIES) {
       const { file } = API[entry];
       const key = entry === 'reelset' ? '.' : `./${entry.slice('reelset/'.length)}`;

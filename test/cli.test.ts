@@ -112,6 +112,12 @@ describe('reelset --help and demo', () => {
     // Every recorded skip names its file or folder.
     expect(run.stdout).toMatch(/^ {2}REELSET_E_MISSING_MEDIA +(Beach|City|Green Screen)\/\d+: +missing /m);
     expect(run.stdout).toMatch(/REELSET_E_BAD_MEDIA +\S+\/\d+\/\d+\.mp4: +Empty file: \d+\.mp4/);
+    // Then a tiny 'lite' model trained for a few epochs, and its evaluation table with the ablation.
+    expect(run.stdout).toMatch(/^Training: a 'lite' baseline \([\d,]+ parameters\) on 24 new items/m);
+    expect(run.stdout.match(/^ {2}epoch \d\/4 {2}loss \d/gm)).toHaveLength(4);
+    for (const row of ['all three', 'text only', 'cover only', 'video only']) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${row} +\\d\\.\\d{3} +\\d\\.\\d{3} +\\d\\.\\d{3}$`, 'm'));
+    }
   });
 });
 

@@ -64,6 +64,8 @@ describe('importing reelset', () => {
     expect(packagesLoaded(loaded(cjs('reelset/tf')), HEAVY)).toContain('@tensorflow');
     expect(packagesLoaded(loaded(esm('reelset/tools')), HEAVY)).toContain('sharp');
     expect(packagesLoaded(loaded(cjs('reelset/synth')), HEAVY)).toContain('sharp');
+    expect(packagesLoaded(loaded(esm('reelset/baseline')), HEAVY)).toContain('@tensorflow');
+    expect(packagesLoaded(loaded(cjs('reelset/baseline')), HEAVY)).toContain('@tensorflow');
   });
 });
 
@@ -74,6 +76,10 @@ describe('the reelset command', () => {
     const modules = loaded([main, '--help']);
     expect(modules.some((m) => m.endsWith('/dist/cli/main.js'))).toBe(true);
     expect(packagesLoaded(modules, HEAVY)).toEqual([]);
+  });
+
+  it('train --help loads none of tfjs, sharp, onnxruntime', () => {
+    expect(packagesLoaded(loaded([main, 'train', '--help']), HEAVY)).toEqual([]);
   });
 
   it('inspect loads none of tfjs, sharp, onnxruntime', async () => {

@@ -14,10 +14,13 @@ import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerDownload } from './download.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerInspect } from './inspect.js';
+import { registerPredict } from './predict.js';
 import { registerPreview } from './preview.js';
 import { registerStats } from './stats.js';
 import { registerSynth } from './synth.js';
+import { registerTrain } from './train.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -41,6 +44,9 @@ registerDoctor(program);
 registerStats(program);
 registerCheck(program);
 registerPreview(program);
+registerTrain(program);
+registerEvaluate(program);
+registerPredict(program);
 
 /** The one line an error prints: `reelset: CODE: message` (the first line of the message only). */
 function errorLine(err: unknown): string {

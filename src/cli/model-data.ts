@@ -1,0 +1,69 @@
+/**
+ * @module model-data — what `train`, `evaluate` and `predict` share: the split of a data set root into
+ * train / validation / test (fractions 0.8 / 0.1 / 0.1 by a stable hash of each id and the seed, so the
+ * same root and seed give the same test split on every run and machine), the seed's default, and how the
+ * split is recorded in a model directory.
+ */
+import type { Json } from '../loaders/dataset/source.js';
+
+/**
+ * How a root is split: the fractions of each part and the seed. `train` records it in the model
+ * directory's `reelset.json` (`metrics.test.split`, and the seed in `training.options.seed`); `evaluate`
+ * reads it back to evaluate on the same test split.
+ *
+ * @example
+ * ```ts
+ * const split: SplitRecord = { train: 0.8, validation: 0.1, test: 0.1, seed: 1 };
+ * ```
+ */
+export interface SplitRecord {
+  train: number;
+  validation: number;
+  test: number;
+  seed: number;
+}
+
+/** The fractions of the split (train, validation, test). */
+export const SPLIT_FRACTIONS = Object.freeze({ train: 0.8, validation: 0.1, test: 0.1 });
+
+/** The default `--seed` of `train` (split, weights and shuffles). */
+export const DEFAULT_SEED = 1;
+
+/**
+ * The split a model directory records: `metrics.test.split` written by `reelset train`, else the
+ * default fractions with the training seed, else {@link DEFAULT_SEED}.
+ *
+ * @example
+ * ```ts
+ * const split = recordedSplit(info.metrics, info.training?.options.seed);
+ * ```
+ */
+export function recordedSplit(
+  metrics: { [name: string]: Json },
+  trainingSeed: number | undefined,
+): SplitRecord {
+  const test = metrics.test as { split?: Partial<SplitRecord> } | undefined;
+  const s = test?.split;
+  if (
+    s !== undefined &&
+    typeof s.train === 'number' &&
+    typeof s.validation === 'number' &&
+    typeof s.test === 'number' &&
+    typeof s.seed === 'number'
+  ) {
+    return { train: s.train, validation: s.validation, test: s.test, seed: s.seed };
+  }
+  return { ...SPLIT_FRACTIONS, seed: trainingSeed ?? DEFAULT_SEED };
+}
+
+/**
+ * A number with `digits` decimals, for the text reports.
+ *
+ * @example
+ * ```ts
+ * fixed(0.123456); // '0.123'
+ * ```
+ */
+export function fixed(value: number, digits = 3): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}

@@ -1,0 +1,119 @@
+/**
+ * @module predict — `reelset predict MODEL_DIR ROOT|ITEM_DIR`: the label a trained model gives each sample
+ * of a data set root, or of one item folder (`ROOT/<label>/<id>`), as a table or one JSON line a sample
+ * (`{id, label, labelId, probabilities}`, probabilities in label-id order).
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ReelsetError } from '../errors.js';
+import { isLabel } from '../loaders/layout/labels.js';
+import { table } from './format.js';
+import { fixed } from './model-data.js';
+import { checkLayoutRoot, integerOption } from './options.js';
+
+interface PredictCliOptions {
+  json?: boolean;
+  batchSize: number;
+  concurrency?: number;
+}
+
+/**
+ * What an input path is: a data set root, or an item folder `ROOT/<label>/<id>` (its root, label and id).
+ *
+ * @throws ReelsetError `REELSET_E_NOT_FOUND` when it does not exist; `REELSET_E_INVALID_ARGUMENT` for a
+ *   file, or a label folder.
+ */
+async function resolveInput(input: string): Promise<{ root: string; item?: { label: string; id: string } }> {
+  let isDir = false;
+  try {
+    isDir = (await stat(input)).isDirectory();
+  } catch (err) {
+    throw new ReelsetError('REELSET_E_NOT_FOUND', `${input} does not exist`, { cause: err });
+  }
+  const resolved = path.resolve(input);
+  const label = path.basename(path.dirname(resolved));
+  if (isDir && isLabel(label) && !isLabel(path.basename(resolved))) {
+    return { root: path.dirname(path.dirname(resolved)), item: { label, id: path.basename(resolved) } };
+  }
+  await checkLayoutRoot(input);
+  return { root: input };
+}
+
+/**
+ * Adds `predict MODEL_DIR ROOT|ITEM_DIR [--json] [--batch-size N] [--concurrency N]` to the program.
+ *
+ * @example
+ * ```ts
+ * const program = new Command('reelset');
+ * registerPredict(program);
+ * await program.parseAsync(['node', 'reelset', 'predict', 'runs/1', 'data/Beach/99945958', '--json']);
+ * ```
+ */
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('The label a trained model gives each sample of a data set root or of one item folder')
+    .argument('<model-dir>', 'a model directory written by reelset train')
+    .argument('<input>', 'a data set root, or one item folder ROOT/<label>/<id>')
+    .option('--json', 'one JSON line a sample: {id, label, labelId, probabilities} (label-id order)')
+    .option('--batch-size <n>', 'samples a forward pass', integerOption('--batch-size', 1, 65_536), 32)
+    .option('--concurrency <n>', 'samples decoded at once', integerOption('--concurrency', 1, 1024))
+    .action(async (modelDir: string, input: string, o: PredictCliOptions) => {
+      const { readBaselineInfo } = await import('../baseline/model-dir.js');
+      await readBaselineInfo(modelDir);
+      const { root, item } = await resolveInput(input);
+      const [{ decodeOptionsFor, loadBaseline, predictions }, { openDataset }] = await Promise.all([
+        import('../baseline.js'),
+        import('../loaders/open.js'),
+      ]);
+      const loaded = await loadBaseline(modelDir);
+      if (loaded.preprocessing === null || loaded.vocab === undefined) {
+        throw new ReelsetError(
+          'REELSET_E_INVALID_ARGUMENT',
+          `${modelDir} records no preprocessing or vocabulary: it was not written by reelset train`,
+        );
+      }
+      const decode = {
+        ...decodeOptionsFor(loaded.preprocessing, loaded.vocab),
+        ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+      };
+      const listed =
+        item === undefined
+          ? openDataset(root)
+          : openDataset(root, { labels: [item.label] }).filter((s) => s.id === item.id);
+      const trueLabels = new Map<string, string>();
+      const samples = listed.map((s) => {
+        trueLabels.set(s.id, s.label);
+        return s;
+      });
+      const rows: string[][] = [['id', 'label', 'predicted', 'probability']];
+      let n = 0;
+      for await (const p of predictions(loaded.model, samples, {
+        preprocessing: decode,
+        labels: loaded.labels,
+        batchSize: o.batchSize,
+      })) {
+        n++;
+        if (o.json) {
+          process.stdout.write(
+            `${JSON.stringify({ id: p.id, label: p.label, labelId: p.labelId, probabilities: p.probabilities })}\n`,
+          );
+        } else {
+          rows.push([
+            p.id,
+            trueLabels.get(p.id) ?? '?',
+            p.label,
+            fixed(p.probabilities[p.labelId] ?? Number.NaN),
+          ]);
+        }
+      }
+      if (n === 0) {
+        throw new ReelsetError(
+          'REELSET_E_INVALID_ARGUMENT',
+          item === undefined ? `${input}: no sample to predict` : `${input}: not a readable item folder`,
+        );
+      }
+      if (!o.json) process.stdout.write(`${table(rows, { right: [3] }).join('\n')}\n`);
+    });
+}
