@@ -8,7 +8,7 @@ import type { EvaluationResult } from '../baseline/evaluate.js';
 import { ReelsetError } from '../errors.js';
 import { checkExtension, checkOutputFile } from '../util/files.js';
 import { count, table } from './format.js';
-import { fixed, recordedSplit } from './model-data.js';
+import { fixed, loadTrained, recordedSplit } from './model-data.js';
 import { checkLayoutRoot, integerOption } from './options.js';
 
 interface EvaluateCliOptions {
@@ -77,19 +77,11 @@ export function registerEvaluate(program: Command): void {
       const { readBaselineInfo } = await import('../baseline/model-dir.js');
       const info = await readBaselineInfo(modelDir);
       await checkLayoutRoot(root);
-      const [{ decodeOptionsFor, evaluate, loadBaseline, writeConfusionPng }, { openDataset }] =
-        await Promise.all([import('../baseline.js'), import('../loaders/open.js')]);
-      const loaded = await loadBaseline(modelDir);
-      if (loaded.preprocessing === null || loaded.vocab === undefined) {
-        throw new ReelsetError(
-          'REELSET_E_INVALID_ARGUMENT',
-          `${modelDir} records no preprocessing or vocabulary: it was not written by reelset train`,
-        );
-      }
-      const decode = {
-        ...decodeOptionsFor(loaded.preprocessing, loaded.vocab),
-        ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
-      };
+      const [{ evaluate, writeConfusionPng }, { openDataset }] = await Promise.all([
+        import('../baseline.js'),
+        import('../loaders/open.js'),
+      ]);
+      const { loaded, decode } = await loadTrained(modelDir, o.concurrency);
       const split = recordedSplit(info.metrics, info.training?.options.seed);
       const all = openDataset(root);
       const data = o.all ? all : all.split(split).test;

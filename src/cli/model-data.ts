@@ -2,8 +2,11 @@
  * @module model-data — what `train`, `evaluate` and `predict` share: the split of a data set root into
  * train / validation / test (fractions 0.8 / 0.1 / 0.1 by a stable hash of each id and the seed, so the
  * same root and seed give the same test split on every run and machine), the seed's default, and how the
- * split is recorded in a model directory.
+ * split is recorded in a model directory, and loading a trained model with the decoding it needs.
  */
+import type { LoadedBaseline } from '../baseline/model-dir.js';
+import type { BaselineDecodeOptions } from '../baseline/preprocessing.js';
+import { ReelsetError } from '../errors.js';
 import type { Json } from '../loaders/dataset/source.js';
 
 /**
@@ -66,4 +69,34 @@ export function recordedSplit(
  */
 export function fixed(value: number, digits = 3): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+/**
+ * Loads the model directory `reelset train` wrote, with the decode options its preprocessing and
+ * vocabulary give (`concurrency` samples decoded at once when given). Loads @tensorflow/tfjs.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` when the directory records no preprocessing or
+ *   vocabulary (it was not written by `reelset train`).
+ * @example
+ * ```ts
+ * const { loaded, decode } = await loadTrained('model', 4);
+ * ```
+ */
+export async function loadTrained(
+  modelDir: string,
+  concurrency: number | undefined,
+): Promise<{ loaded: LoadedBaseline; decode: BaselineDecodeOptions & { concurrency?: number } }> {
+  const { decodeOptionsFor, loadBaseline } = await import('../baseline.js');
+  const loaded = await loadBaseline(modelDir);
+  if (loaded.preprocessing === null || loaded.vocab === undefined) {
+    throw new ReelsetError(
+      'REELSET_E_INVALID_ARGUMENT',
+      `${modelDir} records no preprocessing or vocabulary: it was not written by reelset train`,
+    );
+  }
+  const decode = {
+    ...decodeOptionsFor(loaded.preprocessing, loaded.vocab),
+    ...(concurrency === undefined ? {} : { concurrency }),
+  };
+  return { loaded, decode };
 }

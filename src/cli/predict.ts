@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ReelsetError } from '../errors.js';
 import { isLabel } from '../loaders/layout/labels.js';
 import { table } from './format.js';
-import { fixed } from './model-data.js';
+import { fixed, loadTrained } from './model-data.js';
 import { checkLayoutRoot, integerOption } from './options.js';
 
 interface PredictCliOptions {
@@ -63,21 +63,11 @@ export function registerPredict(program: Command): void {
       const { readBaselineInfo } = await import('../baseline/model-dir.js');
       await readBaselineInfo(modelDir);
       const { root, item } = await resolveInput(input);
-      const [{ decodeOptionsFor, loadBaseline, predictions }, { openDataset }] = await Promise.all([
+      const [{ predictions }, { openDataset }] = await Promise.all([
         import('../baseline.js'),
         import('../loaders/open.js'),
       ]);
-      const loaded = await loadBaseline(modelDir);
-      if (loaded.preprocessing === null || loaded.vocab === undefined) {
-        throw new ReelsetError(
-          'REELSET_E_INVALID_ARGUMENT',
-          `${modelDir} records no preprocessing or vocabulary: it was not written by reelset train`,
-        );
-      }
-      const decode = {
-        ...decodeOptionsFor(loaded.preprocessing, loaded.vocab),
-        ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
-      };
+      const { loaded, decode } = await loadTrained(modelDir, o.concurrency);
       const listed =
         item === undefined
           ? openDataset(root)
