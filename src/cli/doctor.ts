@@ -54,7 +54,14 @@ const INSTALL = {
   onnxruntime: 'npm install onnxruntime-node',
 } as const;
 
-/** True when `err` says that package `name` itself cannot be found (not one of its dependencies). */
+/**
+ * True when `err` says that package `name` itself cannot be found (not one of its dependencies).
+ *
+ * @example
+ * ```ts
+ * isMissingPackage(err, 'onnxruntime-node'); // true: report "not installed" with the install command
+ * ```
+ */
 export function isMissingPackage(err: unknown, name: string): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;

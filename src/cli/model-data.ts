@@ -26,10 +26,24 @@ export interface SplitRecord {
   seed: number;
 }
 
-/** The fractions of the split (train, validation, test). */
+/**
+ * The fractions of the split (train, validation, test).
+ *
+ * @example
+ * ```ts
+ * openDataset('data').split({ ...SPLIT_FRACTIONS, seed: DEFAULT_SEED });
+ * ```
+ */
 export const SPLIT_FRACTIONS = Object.freeze({ train: 0.8, validation: 0.1, test: 0.1 });
 
-/** The default `--seed` of `train` (split, weights and shuffles). */
+/**
+ * The default `--seed` of `train` (split, weights and shuffles).
+ *
+ * @example
+ * ```ts
+ * const seed = options.seed ?? DEFAULT_SEED; // 1
+ * ```
+ */
 export const DEFAULT_SEED = 1;
 
 /**

@@ -244,6 +244,12 @@ async function checkOutFolder(out: string): Promise<void> {
 /**
  * A URL on a host under `.invalid` (RFC 6761: never resolves), such as the placeholders of a synthesized
  * catalog: the reason it is not requested, or undefined for any other URL.
+ *
+ * @example
+ * ```ts
+ * placeholderReason('https://reelset-synth.invalid/Beach/12/12.mp4'); // '... synthesize with --base-url ...'
+ * placeholderReason('https://example.com/12.mp4'); // undefined
+ * ```
  */
 export function placeholderReason(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
