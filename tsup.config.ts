@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 /**
  * The library: one ESM and one CJS build of every entry (`reelset`, `reelset/tf`, `reelset/tools`,
- * `reelset/synth`, `reelset/baseline`), with types. Code splitting in both formats, so that the entries share one copy of
+ * `reelset/synth`, `reelset/baseline`, `reelset/onnx`), with types. Code splitting in both formats, so that the entries share one copy of
  * each module (one `ReelsetError` class, one `Dataset` class) and `reelset` alone loads only the core.
  */
 export default defineConfig([
@@ -13,6 +13,7 @@ export default defineConfig([
       tools: 'src/tools.ts',
       synth: 'src/synth.ts',
       baseline: 'src/baseline.ts',
+      onnx: 'src/onnx.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   REELSET_E_MISSING_PEER: 'An optional package that this feature needs is not installed',
   REELSET_E_BACKEND: 'The TensorFlow.js backend cannot run what was asked',
   REELSET_E_NOT_A_FILE: 'A path names a folder (or something else) where a file is expected',
+  REELSET_E_UNSUPPORTED_LAYER: 'A model layer or layer option has no ONNX converter',
+  REELSET_E_ONNX: 'An ONNX model cannot be loaded or run',
+  REELSET_E_SHARD: 'A shard is missing, truncated, corrupt or does not match its manifest',
 } as const;
 
 /**
