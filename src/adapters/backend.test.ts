@@ -212,6 +212,26 @@ describe('selectBackend for training', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
+  it("rejects a backend that lacks a trainable layer's weight-gradient kernel without running the model", async () => {
+    // A layer after the Embedding that throws when called: a run of the model on wasm would end in its
+    // error; the static check of the Embedding's UnsortedSegmentSum rejects wasm before any run.
+    class Explodes extends tf.layers.Layer {
+      static className = 'ReelsetTestExplodes';
+      override call(): tf.Tensor {
+        throw new Error('the model was run');
+      }
+    }
+    const input = tf.input({ shape: [4], dtype: 'int32' });
+    const embedded = L.embedding({ inputDim: 10, outputDim: 3 }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: new Explodes({}).apply(embedded) as tf.SymbolicTensor });
+    await tf.setBackend('cpu');
+    const err = await selectBackend({ only: 'wasm', training: true, model }).catch((e) => e);
+    expect(err.code).toBe('REELSET_E_BACKEND');
+    expect(err.message).toContain('no kernel UnsortedSegmentSum (Embedding)');
+    expect(err.message).not.toContain('the model was run');
+    model.dispose();
+  });
+
   it('rejects bad options', async () => {
     for (const options of [
       { training: 'yes' },

@@ -161,6 +161,32 @@ function neededBy(kernel: string): string | undefined {
   return needs.length > 0 ? needs.join('; ') : undefined;
 }
 
+/** The kernels that compute a weight's gradient (a kernel's filter, an embedding's rows). */
+const WEIGHT_GRADIENT = /BackpropFilter|UnsortedSegmentSum/;
+
+/**
+ * The weight-gradient kernels that training `model` certainly needs, known without running it: those of
+ * {@link TRAINING_KERNELS} for each trainable layer of a class it names (Embedding, the convolutions),
+ * wrapped and nested layers included. A frozen layer needs none.
+ */
+function weightGradientKernels(model: Tfjs.LayersModel): Set<string> {
+  const kernels = new Set<string>();
+  const visit = (layer: Tfjs.layers.Layer): void => {
+    const name = layer.getClassName();
+    if (layer.trainable && layer.trainableWeights.length > 0) {
+      for (const group of TRAINING_KERNELS) {
+        if (!group.needs.split(', ').includes(name)) continue;
+        for (const k of group.kernels) if (WEIGHT_GRADIENT.test(k)) kernels.add(k);
+      }
+    }
+    const inner = (layer as { layer?: Tfjs.layers.Layer }).layer; // TimeDistributed, Bidirectional
+    if (inner !== undefined) visit(inner);
+    for (const sub of (layer as { layers?: Tfjs.layers.Layer[] }).layers ?? []) visit(sub); // nested models
+  };
+  for (const layer of model.layers) visit(layer);
+  return kernels;
+}
+
 /** `UnsortedSegmentSum (Embedding), Conv2DBackpropFilter (Conv1D, Conv2D, ...)`. */
 function kernelList(kernels: readonly string[]): string {
   return kernels
@@ -510,7 +536,13 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     }
     if (what !== undefined) {
       let probe: BackendProbe | undefined;
-      if (model !== undefined) {
+      const layerLacks =
+        training && model !== undefined ? missingOn(tfBackend, weightGradientKernels(model)) : [];
+      if (layerLacks.length > 0) {
+        // A trainable layer needs a weight-gradient kernel this backend lacks: rejected without running the
+        // model (a run of a full-size model on a backend that cannot train it costs minutes).
+        probe = lacking(kind, what, layerLacks);
+      } else if (model !== undefined) {
         // The cpu backend registers every kernel that TensorFlow.js's gradients call (backend.test.ts pins
         // the few it lacks), and its backward pass is the slow part (seconds for a large model): there, the
         // forward pass is run (when no other run has shown it) and the rest is looked up.
