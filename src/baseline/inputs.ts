@@ -63,7 +63,37 @@ export function resolveNames(names: InputNames = {}): Record<ModalityName, strin
 }
 
 /**
- * Reads the model's inputs: which modality (and data or mask) each is, its shape and dtype.
+ * Reads a model's inputs (their names, shapes and dtypes, from any runtime): which modality (and data or
+ * mask) each is.
+ *
+ * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for an input of another name.
+ * @example
+ * ```ts
+ * const specs = specsOfInputs([{ name: 'text_data', shape: [null, 25], dtype: 'int32' }]);
+ * ```
+ */
+export function specsOfInputs(
+  inputs: readonly { name: string; shape: readonly (number | null)[]; dtype: Tfjs.DataType }[],
+  names: Record<ModalityName, string> = resolveNames(),
+): InputSpec[] {
+  const known = new Map<string, { modality: ModalityName; mask: boolean }>();
+  for (const m of MODALITIES) {
+    known.set(names[m], { modality: m, mask: false });
+    known.set(`${names[m]}_mask`, { modality: m, mask: true });
+  }
+  return inputs.map(({ name, shape, dtype }) => {
+    const kind = known.get(name);
+    if (kind === undefined) {
+      throw invalidArgument(
+        `the model has an input "${name}", which is none of ${[...known.keys()].join(', ')} (pass the names option)`,
+      );
+    }
+    return { name, ...kind, shape: [...shape], dtype };
+  });
+}
+
+/**
+ * Reads the tfjs model's inputs: which modality (and data or mask) each is, its shape and dtype.
  *
  * @throws ReelsetError `REELSET_E_INVALID_ARGUMENT` for an input of another name.
  * @example
@@ -75,21 +105,12 @@ export function inputSpecs(
   model: Tfjs.LayersModel,
   names: Record<ModalityName, string> = resolveNames(),
 ): InputSpec[] {
-  const known = new Map<string, { modality: ModalityName; mask: boolean }>();
-  for (const m of MODALITIES) {
-    known.set(names[m], { modality: m, mask: false });
-    known.set(`${names[m]}_mask`, { modality: m, mask: true });
-  }
-  return model.inputs.map((input, i) => {
-    const name = model.inputNames[i] ?? input.name;
-    const kind = known.get(name);
-    if (kind === undefined) {
-      throw invalidArgument(
-        `the model has an input "${name}", which is none of ${[...known.keys()].join(', ')} (pass the names option)`,
-      );
-    }
-    return { name, ...kind, shape: [...input.shape], dtype: input.dtype };
-  });
+  const inputs = model.inputs.map((input, i) => ({
+    name: model.inputNames[i] ?? input.name,
+    shape: input.shape,
+    dtype: input.dtype,
+  }));
+  return specsOfInputs(inputs, names);
 }
 
 /**
@@ -149,10 +170,50 @@ function fitTokens(data: Int32Array, b: number, from: number, l: number): Int32A
 }
 
 /**
- * Builds the model's input tensors for a collated batch, in the order of `specs` (`model.inputs`): each
- * modality's column (token ids padded or cut to the model's length) and its mask; a modality the batch
- * lacks, or not in `keep`, gets zeros of the input's shape and a 0 mask. On an error, the tensors made so
- * far are disposed.
+ * One input of a model as plain data: its name, values (row-major), concrete shape and dtype.
+ *
+ * @example
+ * ```ts
+ * const mask: InputArray = { name: 'text_data_mask', data: new Float32Array([1, 0]), shape: [2, 1], dtype: 'float32' };
+ * ```
+ */
+export interface InputArray {
+  name: string;
+  data: Float32Array | Int32Array;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+/**
+ * The model's inputs for a collated batch as plain arrays, in the order of `specs`: each modality's column
+ * (token ids padded or cut to the model's length) and its mask; a modality the batch lacks, or not in
+ * `keep`, gets zeros of the input's shape and a 0 mask. Read by {@link buildInputs} (tfjs) and by the ONNX
+ * classifier (onnxruntime), so both runtimes see the same numbers.
+ *
+ * @throws ReelsetError `REELSET_E_SHAPE` when a column does not fit its input, or pixels are not
+ *   channels-last.
+ * @example
+ * ```ts
+ * const arrays = inputArrays(specs, collate(samples, { layout: 'channels-last' }));
+ * ```
+ */
+export function inputArrays(
+  specs: readonly InputSpec[],
+  batch: Batch,
+  keep: ReadonlySet<ModalityName> = new Set(MODALITIES),
+): InputArray[] {
+  if (batch.layout !== 'channels-last' && (batch.image !== undefined || batch.video !== undefined)) {
+    throw new ReelsetError(
+      'REELSET_E_SHAPE',
+      "the model takes channels-last pixels: collate with layout 'channels-last'",
+    );
+  }
+  return specs.map((spec) => inputArray(spec, batch, keep));
+}
+
+/**
+ * Builds the model's input tensors for a collated batch, in the order of `specs` (`model.inputs`): the
+ * arrays of {@link inputArrays} as tensors.
  *
  * @throws ReelsetError `REELSET_E_SHAPE` when a column does not fit its input, or pixels are not
  *   channels-last.
@@ -167,59 +228,51 @@ export function buildInputs(
   batch: Batch,
   keep: ReadonlySet<ModalityName> = new Set(MODALITIES),
 ): Tfjs.Tensor[] {
-  if (batch.layout !== 'channels-last' && (batch.image !== undefined || batch.video !== undefined)) {
-    throw new ReelsetError(
-      'REELSET_E_SHAPE',
-      "the model takes channels-last pixels: collate with layout 'channels-last'",
-    );
-  }
-  const columns = { text: batch.tokens, image: batch.image, video: batch.video };
-  const masks = { text: batch.masks.tokens, image: batch.masks.image, video: batch.masks.video };
-  const made: Tfjs.Tensor[] = [];
-  try {
-    for (const spec of specs) made.push(inputTensor(tf, spec, batch, keep, columns, masks));
-    return made;
-  } catch (err) {
-    tf.dispose(made);
-    throw err;
-  }
+  return inputArrays(specs, batch, keep).map((a) => tf.tensor(a.data, a.shape, a.dtype));
 }
 
-/** One input's tensor (see {@link buildInputs}). */
-function inputTensor(
-  tf: typeof Tfjs,
-  spec: InputSpec,
-  batch: Batch,
-  keep: ReadonlySet<ModalityName>,
-  columns: { [M in ModalityName]: Batch['tokens'] | Batch['image'] },
-  masks: { [M in ModalityName]: Uint8Array | undefined },
-): Tfjs.Tensor {
+/** An array of zeros of `dtype`. */
+function zeros(dtype: Tfjs.DataType, size: number): Float32Array | Int32Array {
+  return dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+}
+
+/** `data` as a typed array of `dtype` (uint8 pixels become float32 values, as tfjs casts them). */
+function castTo(data: ArrayLike<number>, dtype: 'float32' | 'int32'): Float32Array | Int32Array {
+  if (dtype === 'int32') return data instanceof Int32Array ? data : Int32Array.from(data);
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+/** One input's array (see {@link inputArrays}). */
+function inputArray(spec: InputSpec, batch: Batch, keep: ReadonlySet<ModalityName>): InputArray {
   const b = batch.size;
-  {
-    const shape = concreteShape(spec.shape, b);
-    const column = keep.has(spec.modality) ? columns[spec.modality] : undefined;
-    if (spec.mask) {
-      const mask = keep.has(spec.modality) && column !== undefined ? masks[spec.modality] : undefined;
-      if (mask === undefined) return tf.zeros(shape, spec.dtype);
-      return tf.tensor(Float32Array.from(mask), shape, spec.dtype);
-    }
-    if (column === undefined) return tf.zeros(shape, spec.dtype);
-    let data = column.data;
-    let columnShape = column.shape;
-    if (spec.modality === 'text' && typeof spec.shape[1] === 'number' && columnShape[1] !== spec.shape[1]) {
-      data = fitTokens(data as Int32Array, b, columnShape[1] as number, spec.shape[1]);
-      columnShape = [b, spec.shape[1]];
-    }
-    const fits =
-      columnShape.length === spec.shape.length &&
-      spec.shape.every((d, i) => d === null || d === columnShape[i]);
-    if (!fits) {
-      throw new ReelsetError(
-        'REELSET_E_SHAPE',
-        `the batch's ${spec.modality} is ${shapeText(columnShape)}, the model's input ${spec.name} takes ` +
-          `${shapeText(spec.shape)}: decode the samples with the model's preprocessing`,
-      );
-    }
-    return tf.tensor(data, columnShape, spec.dtype);
+  const dtype = spec.dtype === 'int32' ? 'int32' : 'float32';
+  const shape = concreteShape(spec.shape, b);
+  const size = shape.reduce((n, d) => n * d, 1);
+  const columns = { text: batch.tokens, image: batch.image, video: batch.video };
+  const column = keep.has(spec.modality) ? columns[spec.modality] : undefined;
+  if (spec.mask) {
+    const masks = { text: batch.masks.tokens, image: batch.masks.image, video: batch.masks.video };
+    const mask = column !== undefined ? masks[spec.modality] : undefined;
+    const data = zeros(dtype, size);
+    if (mask !== undefined) data.set(mask);
+    return { name: spec.name, data, shape, dtype };
   }
+  if (column === undefined) return { name: spec.name, data: zeros(dtype, size), shape, dtype };
+  let data = column.data;
+  let columnShape = column.shape;
+  if (spec.modality === 'text' && typeof spec.shape[1] === 'number' && columnShape[1] !== spec.shape[1]) {
+    data = fitTokens(data as Int32Array, b, columnShape[1] as number, spec.shape[1]);
+    columnShape = [b, spec.shape[1]];
+  }
+  const fits =
+    columnShape.length === spec.shape.length &&
+    spec.shape.every((d, i) => d === null || d === columnShape[i]);
+  if (!fits) {
+    throw new ReelsetError(
+      'REELSET_E_SHAPE',
+      `the batch's ${spec.modality} is ${shapeText(columnShape)}, the model's input ${spec.name} takes ` +
+        `${shapeText(spec.shape)}: decode the samples with the model's preprocessing`,
+    );
+  }
+  return { name: spec.name, data: castTo(data, dtype), shape: [...columnShape], dtype };
 }

@@ -10,6 +10,7 @@ interface SynthCliOptions {
   seed?: number;
   bad?: boolean;
   textSignal?: number;
+  videoSignal?: number;
   concurrency?: number;
   force?: boolean;
   baseUrl?: string;
@@ -17,7 +18,7 @@ interface SynthCliOptions {
 
 /**
  * Adds `synth <dir> [--per-label n] [--labels names...] [--seconds s] [--seed k] [--bad] [--text-signal f]
- * [--concurrency n] [--force] [--base-url url]` to the program. It prints one line: items, bad items,
+ * [--video-signal f] [--concurrency n] [--force] [--base-url url]` to the program. It prints one line: items, bad items,
  * labels, seconds taken, path. A bad number, a bad URL or a folder that is not empty (without `--force`)
  * is a ReelsetError `REELSET_E_INVALID_ARGUMENT`; an unknown label `REELSET_E_UNKNOWN_LABEL`.
  *
@@ -53,6 +54,11 @@ export function registerSynth(program: Command): void {
       '--text-signal <f>',
       'fraction of briefs naming their label (default 0.6)',
       numberOption('--text-signal', 0, 1),
+    )
+    .option(
+      '--video-signal <f>',
+      "fraction of clips showing their label's own pattern, the rest only their pair's (default 1)",
+      numberOption('--video-signal', 0, 1),
     )
     .option(
       '--concurrency <n>',

@@ -54,6 +54,12 @@ export interface SynthOptions {
   bad?: boolean;
   /** Fraction (0-1) of briefs that name their label's words; the rest use shared words only. Default 0.6. */
   textSignal?: number;
+  /**
+   * Fraction (0-1) of clips that show their label's own pattern; the rest show a broad drifting band in
+   * their pair's palette, the same for every label, so that such a clip tells only the pair (as a cover
+   * does). Default 1. Below 1, no single modality separates every label and fusing them pays.
+   */
+  videoSignal?: number;
   /** How many ffmpeg encodes run at once (whole number >= 1). Default `os.availableParallelism()`. */
   concurrency?: number;
   /**
@@ -169,6 +175,8 @@ export interface SynthItem {
   brief: string;
   /** True when the brief names this item's label's words (see `LABEL_WORDS`). */
   namesLabel: boolean;
+  /** True when the clip shows its label's own pattern (see `videoSignal`), false when only its pair's band. */
+  clipShowsLabel: boolean;
   /** The `mp4_time` written (`m:ss`). */
   mp4Time: string;
   /** `mp4_download_url` as written in the `.txt` and the catalog (see `baseUrl`). */
@@ -331,6 +339,8 @@ function makePlans(root: string, labels: readonly string[], o: Resolved): Plan[]
       frames,
       mediaSeed: mixSeed(o.seed, 'media', id),
       mediaLabelId: lid,
+      // Drawn from its own hash, so that the other draws (ids, briefs) do not depend on videoSignal.
+      clipShowsLabel: createRng(mixSeed(o.seed, 'video-signal', id)).next() < o.videoSignal,
     };
     if (bad) item.bad = bad;
     return {
@@ -419,7 +429,7 @@ async function writeItem(plan: Plan, o: Resolved, used: ReadonlySet<string>): Pr
   if (missing !== 'mp4') {
     const path = join(item.folder, plan.mp4Name);
     if (bad === 'empty-mp4') await writeFile(path, new Uint8Array(0));
-    else await writeVideo(item.mediaLabelId, item.mediaSeed, o.seconds, path);
+    else await writeVideo(item.mediaLabelId, item.mediaSeed, o.seconds, path, item.clipShowsLabel);
     item.files.mp4 = path;
   }
 }
@@ -459,7 +469,8 @@ async function checkTarget(root: string, force: boolean): Promise<void> {
  *   a cover cannot separate partners.
  * - Clips: H.264 640x360 at 24000/1001 fps, no audio, long GOPs, the pair's palette in a pattern and motion
  *   of the label itself (stripes, pulsing checkerboard, expanding rings; frequency, angle, speed), so the
- *   clip separates partners.
+ *   clip separates partners; for a `1 - videoSignal` fraction of clips, a broad band shared by every label
+ *   instead, so that those clips tell only the pair.
  * - One or two clips are listed under two labels (same id and files in both folders, two catalog lines).
  * - `bad: true` adds one broken item of each {@link BadKind} (listed in the catalog; `item.bad` says which).
  *
@@ -498,6 +509,7 @@ export async function synthesize(dir: string, options: SynthOptions = {}): Promi
     seed: checkInteger('seed', options.seed ?? 0, Number.MIN_SAFE_INTEGER),
     bad: checkBoolean('bad', options.bad, false),
     textSignal: checkNumber('textSignal', options.textSignal ?? 0.6, 0, 1),
+    videoSignal: checkNumber('videoSignal', options.videoSignal ?? 1, 0, 1),
     concurrency: checkInteger('concurrency', options.concurrency ?? availableParallelism(), 1),
     force: checkBoolean('force', options.force, false),
     baseUrl: options.baseUrl === undefined ? undefined : checkBaseUrl(options.baseUrl),

@@ -258,6 +258,34 @@ describe('synthesize: media', () => {
   });
 });
 
+describe('synthesize: videoSignal', () => {
+  it('below 1, some clips show only their pair: the same band for both partners; nothing else changes', async () => {
+    const pair = { labels: ['Beach', 'Business'], perLabel: 6, seconds: 0.3, seed: 5, concurrency: 2 };
+    const weak = await synthesize(join(tmp, 'weak'), { ...pair, videoSignal: 0.5 });
+    const full = await synthesize(join(tmp, 'full'), pair);
+    expect(full.items.every((item) => item.clipShowsLabel)).toBe(true);
+    expect(report.items.every((item) => item.clipShowsLabel)).toBe(true); // the default is 1
+    const shows = weak.items.filter((item) => item.clipShowsLabel).length;
+    expect(shows).toBeGreaterThan(0);
+    expect(shows).toBeLessThan(weak.items.length);
+    // Ids, briefs and covers do not depend on videoSignal.
+    expect(weak.items.map((item) => [item.id, item.brief])).toEqual(
+      full.items.map((item) => [item.id, item.brief]),
+    );
+    const first = weak.items[0] as SynthItem;
+    expect(await readFile(first.files.jpeg as string)).toEqual(
+      await readFile(full.items[0]?.files.jpeg as string),
+    );
+    // A clip without its label's pattern is exactly its partner's band clip from the same seed.
+    const band = weak.items.find((item) => !item.clipShowsLabel && item.label === 'Beach') as SynthItem;
+    const partner = join(tmp, 'partner.mp4');
+    await writeVideo(9, band.mediaSeed, 0.3, partner, false); // 9: Business, Beach's partner
+    expect(await readFile(partner)).toEqual(await readFile(band.files.mp4 as string));
+    await writeVideo(9, band.mediaSeed, 0.3, partner); // Business's own pattern differs
+    expect(await readFile(partner)).not.toEqual(await readFile(band.files.mp4 as string));
+  });
+});
+
 describe('synthesize: determinism', () => {
   it('gives the same ids, briefs and bytes (txt, jpeg, mp4, catalog) for the same seed', async () => {
     expect(again.items.map((item) => [item.id, item.label, item.brief, item.bad])).toEqual(
@@ -338,6 +366,7 @@ describe('synthesize: options', () => {
     [{ seconds: 0 }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ seconds: Number.NaN }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ textSignal: 1.5 }, 'REELSET_E_INVALID_ARGUMENT'],
+    [{ videoSignal: -0.1 }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ concurrency: 0 }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ seed: 0.5 }, 'REELSET_E_INVALID_ARGUMENT'],
     [{ labels: [] }, 'REELSET_E_INVALID_ARGUMENT'],

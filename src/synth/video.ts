@@ -95,14 +95,16 @@ function num(value: number): string {
 
 /**
  * The lavfi filter graph of a clip: a small (80x45) `geq` rendering of the label's pattern in its pair's
- * palette, with per-item phase, speed and centre from `seed`, scaled to 640x360.
+ * palette, with per-item phase, speed and centre from `seed`, scaled to 640x360. With `showsLabel` false,
+ * a broad band (one cycle across the width, drifting) replaces the pattern: the same for every label, so
+ * the clip shows only its pair's palette.
  *
  * @example
  * ```ts
  * const graph = videoFilter(8, 1234); // 'color=c=black:s=80x45:r=24000/1001,format=yuv420p,geq=...'
  * ```
  */
-export function videoFilter(labelId: number, seed: number): string {
+export function videoFilter(labelId: number, seed: number, showsLabel = true): string {
   const rng = createRng(seed);
   const { kind, frequency, angle, speed } = patternOf(labelId);
   const { dark, light } = labelPalette(labelId);
@@ -115,7 +117,9 @@ export function videoFilter(labelId: number, seed: number): string {
   const w = `2*PI*${num(frequency)}`;
   const wt = `2*PI*${num(jitteredSpeed)}*T`;
   let p: string;
-  if (kind === 'stripes') {
+  if (!showsLabel) {
+    p = `0.5+0.5*sin(2*PI*${u}-2*PI*0.3*T+${num(phase)})`;
+  } else if (kind === 'stripes') {
     p = `0.5+0.5*sin(${w}*(${u}*${num(Math.cos(angle))}+${v}*${num(Math.sin(angle))})-${wt}+${num(phase)})`;
   } else if (kind === 'checker') {
     p = `0.5+0.5*sin(${w}*${u}+${num(phase)})*sin(${w}*${v})*cos(${wt}+${num(phase)})`;
@@ -212,17 +216,23 @@ export function lavfiInput(graph: string): string[] {
 /**
  * The ffmpeg arguments that encode a clip: H.264 (libx264 `veryfast`, High profile, default keyint 250 so
  * GOPs are long like the real data), one thread (so the bytes are reproducible), yuv420p, no audio,
- * `+faststart`, bit-exact container (no version strings or dates).
+ * `+faststart`, bit-exact container (no version strings or dates). `showsLabel` as in {@link videoFilter}.
  *
  * @example
  * ```ts
  * await runFfmpeg(videoArgs(8, 1234, 2, '/tmp/clip.mp4'));
  * ```
  */
-export function videoArgs(labelId: number, seed: number, seconds: number, outPath: string): string[] {
+export function videoArgs(
+  labelId: number,
+  seed: number,
+  seconds: number,
+  outPath: string,
+  showsLabel = true,
+): string[] {
   return [
     ...FFMPEG_QUIET,
-    ...lavfiInput(videoFilter(labelId, seed)),
+    ...lavfiInput(videoFilter(labelId, seed, showsLabel)),
     '-frames:v',
     String(frameCount(seconds)),
     ...H264_ARGS,
@@ -236,7 +246,8 @@ export function videoArgs(labelId: number, seed: number, seconds: number, outPat
 }
 
 /**
- * Encodes the clip of an item of label `labelId` from `seed` into `outPath` (an `.mp4`).
+ * Encodes the clip of an item of label `labelId` from `seed` into `outPath` (an `.mp4`); `showsLabel` as in
+ * {@link videoFilter}.
  *
  * @throws FfmpegError when ffmpeg fails.
  * @example
@@ -249,6 +260,9 @@ export async function writeVideo(
   seed: number,
   seconds: number,
   outPath: string,
+  showsLabel = true,
 ): Promise<void> {
-  await runFfmpeg(videoArgs(labelId, seed, seconds, outPath), { timeoutMs: 60_000 + seconds * 20_000 });
+  await runFfmpeg(videoArgs(labelId, seed, seconds, outPath, showsLabel), {
+    timeoutMs: 60_000 + seconds * 20_000,
+  });
 }
