@@ -31,4 +31,15 @@ export default defineConfig([
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },
+  {
+    // The page of `reelset view`: one browser bundle (no framework, no CDN) beside its html and css.
+    entry: { app: 'src/view/page/app.ts' },
+    outDir: 'dist/view/page',
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    publicDir: 'src/view/page/static',
+    tsconfig: 'src/view/page/tsconfig.json',
+  },
 ]);

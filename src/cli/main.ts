@@ -15,12 +15,15 @@ import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerDownload } from './download.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerExport } from './export.js';
 import { registerInspect } from './inspect.js';
+import { registerPack } from './pack.js';
 import { registerPredict } from './predict.js';
 import { registerPreview } from './preview.js';
 import { registerStats } from './stats.js';
 import { registerSynth } from './synth.js';
 import { registerTrain } from './train.js';
+import { registerView } from './view.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -47,6 +50,9 @@ registerPreview(program);
 registerTrain(program);
 registerEvaluate(program);
 registerPredict(program);
+registerExport(program);
+registerPack(program);
+registerView(program);
 
 /** The one line an error prints: `reelset: CODE: message` (the first line of the message only). */
 function errorLine(err: unknown): string {

@@ -1,13 +1,17 @@
 /**
- * @module predict — `reelset predict MODEL_DIR ROOT|ITEM_DIR`: the label a trained model gives each sample
- * of a data set root, or of one item folder (`ROOT/<label>/<id>`), as a table or one JSON line a sample
- * (`{id, label, labelId, probabilities}`, probabilities in label-id order).
+ * @module predict — `reelset predict MODEL_DIR|MODEL.onnx ROOT|ITEM_DIR`: the label a trained model (a
+ * model directory run by tfjs, or an exported `.onnx` file run by onnxruntime) gives each sample of a data
+ * set root, or of one item folder (`ROOT/<label>/<id>`), as a table or one JSON line a sample (`{id, label,
+ * labelId, probabilities}`, probabilities in label-id order).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Prediction } from '../baseline/predict.js';
 import { ReelsetError } from '../errors.js';
+import type { Dataset } from '../loaders/dataset/dataset.js';
 import { isLabel } from '../loaders/layout/labels.js';
+import type { Sample } from '../loaders/sample.js';
 import { table } from './format.js';
 import { fixed, loadTrained } from './model-data.js';
 import { checkLayoutRoot, integerOption } from './options.js';
@@ -41,7 +45,43 @@ async function resolveInput(input: string): Promise<{ root: string; item?: { lab
 }
 
 /**
- * Adds `predict MODEL_DIR ROOT|ITEM_DIR [--json] [--batch-size N] [--concurrency N]` to the program.
+ * The predictions of `samples` by the model at `model`: an `.onnx` file through `OnnxClassifier` (which
+ * provider runs it goes to standard error), else a model directory through tfjs.
+ */
+async function* modelPredictions(
+  model: string,
+  samples: Dataset<Sample>,
+  o: PredictCliOptions,
+): AsyncGenerator<Prediction> {
+  if (model.toLowerCase().endsWith('.onnx')) {
+    const { OnnxClassifier } = await import('../onnx.js');
+    const classifier = await OnnxClassifier.load(model);
+    const skipped = classifier.tried.map((t) => `; ${t.provider} not used: ${t.reason}`).join('');
+    process.stderr.write(`onnxruntime: ${classifier.provider}${skipped}\n`);
+    try {
+      yield* classifier.predictions(samples, {
+        batchSize: o.batchSize,
+        ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+      });
+    } finally {
+      await classifier.release();
+    }
+    return;
+  }
+  const { readBaselineInfo } = await import('../baseline/model-dir.js');
+  await readBaselineInfo(model);
+  const { predictions } = await import('../baseline.js');
+  const { loaded, decode } = await loadTrained(model, o.concurrency);
+  yield* predictions(loaded.model, samples, {
+    preprocessing: decode,
+    labels: loaded.labels,
+    batchSize: o.batchSize,
+  });
+}
+
+/**
+ * Adds `predict MODEL_DIR|MODEL.onnx ROOT|ITEM_DIR [--json] [--batch-size N] [--concurrency N]` to the
+ * program.
  *
  * @example
  * ```ts
@@ -54,20 +94,17 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('The label a trained model gives each sample of a data set root or of one item folder')
-    .argument('<model-dir>', 'a model directory written by reelset train')
+    .argument(
+      '<model>',
+      'a model directory written by reelset train, or an .onnx file written by reelset export',
+    )
     .argument('<input>', 'a data set root, or one item folder ROOT/<label>/<id>')
     .option('--json', 'one JSON line a sample: {id, label, labelId, probabilities} (label-id order)')
     .option('--batch-size <n>', 'samples a forward pass', integerOption('--batch-size', 1, 65_536), 32)
     .option('--concurrency <n>', 'samples decoded at once', integerOption('--concurrency', 1, 1024))
-    .action(async (modelDir: string, input: string, o: PredictCliOptions) => {
-      const { readBaselineInfo } = await import('../baseline/model-dir.js');
-      await readBaselineInfo(modelDir);
+    .action(async (model: string, input: string, o: PredictCliOptions) => {
       const { root, item } = await resolveInput(input);
-      const [{ predictions }, { openDataset }] = await Promise.all([
-        import('../baseline.js'),
-        import('../loaders/open.js'),
-      ]);
-      const { loaded, decode } = await loadTrained(modelDir, o.concurrency);
+      const { openDataset } = await import('../loaders/open.js');
       const listed =
         item === undefined
           ? openDataset(root)
@@ -79,11 +116,7 @@ export function registerPredict(program: Command): void {
       });
       const rows: string[][] = [['id', 'label', 'predicted', 'probability']];
       let n = 0;
-      for await (const p of predictions(loaded.model, samples, {
-        preprocessing: decode,
-        labels: loaded.labels,
-        batchSize: o.batchSize,
-      })) {
+      for await (const p of modelPredictions(model, samples, o)) {
         n++;
         if (o.json) {
           process.stdout.write(
