@@ -133,16 +133,18 @@ function checkOptions(options: OnnxExportOptions): { opset: number; metadata: Re
       throw invalidArgument(`metadata.${key} must be a string, got ${describeValue(value)}`);
     metadata[key] = value;
   }
-  if (options.labels !== undefined) metadata.labels = JSON.stringify(stringList('labels', options.labels));
+  const keys = ONNX_METADATA_KEYS;
+  if (options.labels !== undefined)
+    metadata[keys.labels] = JSON.stringify(stringList('labels', options.labels));
   if (options.preprocessing !== undefined) {
-    metadata.preprocessing = JSON.stringify(checkPreprocessing(options.preprocessing));
+    metadata[keys.preprocessing] = JSON.stringify(checkPreprocessing(options.preprocessing));
   }
   if (options.vocabulary !== undefined) {
     const v = options.vocabulary;
     const tokens = Array.isArray(v) ? v : (v as { tokens?: unknown } | null)?.tokens;
-    metadata.vocabulary = JSON.stringify(stringList('vocabulary', tokens));
+    metadata[keys.vocabulary] = JSON.stringify(stringList('vocabulary', tokens));
   }
-  metadata[ONNX_METADATA_KEYS.version] = reelsetVersion();
+  metadata[keys.version] = reelsetVersion();
   return { opset, metadata };
 }
 
@@ -220,8 +222,8 @@ export async function exportOnnx(
   if (typeof path !== 'string' || path === '')
     throw invalidArgument(`path must be a file path, got ${describeValue(path)}`);
   checkExtension('path', path, ['.onnx'], 'ONNX');
-  const { data, ...summary } = toOnnx(model, options);
   await checkOutputFile(path, 'the ONNX file');
+  const { data, ...summary } = toOnnx(model, options);
   const temporary = `${path}.tmp-${process.pid}`;
   try {
     await writeFile(temporary, data);
