@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../src/synth/index.js';
@@ -226,5 +226,63 @@ describe('reelset predict', () => {
   it('refuses a missing input and a label folder in one line', () => {
     oneLineError(reelset('predict', modelDir, join(tmp.path, 'missing')).stderr, 'REELSET_E_NOT_FOUND');
     oneLineError(reelset('predict', modelDir, join(root, 'Beach')).stderr, 'REELSET_E_INVALID_ARGUMENT');
+  });
+});
+
+describe('reelset export, and predict with the .onnx file', () => {
+  it('exports the model directory to ONNX and a Triton repository; predict model.onnx gives the same labels', async () => {
+    const onnx = join(tmp.path, 'model.onnx');
+    const triton = join(tmp.path, 'triton');
+    const run = reelset(
+      'export',
+      modelDir,
+      '--out',
+      onnx,
+      '--triton',
+      triton,
+      '--name',
+      'lite',
+      '--instances',
+      '2',
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^onnx: .*model\.onnx, [\d,]+ bytes, opset 17, [\d,]+ nodes$/m);
+    expect(run.stdout).toMatch(/^ {2}input {2}text_data int32 \[batch, 25\]$/m);
+    expect(run.stdout).toMatch(/^ {2}output video_label float32 \[batch, 31\]$/m);
+    expect(run.stdout).toMatch(
+      /^triton: .*lite \(config\.pbtxt, 1\/model\.onnx, labels\.txt\): tritonserver /m,
+    );
+    expect(await readFile(join(triton, 'lite', '1', 'model.onnx'))).toEqual(await readFile(onnx));
+    expect(await readFile(join(triton, 'lite', 'config.pbtxt'), 'utf8')).toMatch(/count: 2\s+kind: KIND_GPU/);
+
+    const parse = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; labelId: number; probabilities: number[] });
+    const fromOnnx = reelset('predict', onnx, root, '--json');
+    expect(fromOnnx.status).toBe(0);
+    expect(fromOnnx.stderr).toMatch(/^onnxruntime: cpu; cuda not used: /);
+    const fromTfjs = parse(reelset('predict', modelDir, root, '--json').stdout);
+    const onnxLines = parse(fromOnnx.stdout);
+    expect(onnxLines.map((p) => [p.id, p.labelId])).toEqual(fromTfjs.map((p) => [p.id, p.labelId]));
+    const worst = Math.max(
+      ...onnxLines.flatMap((p, i) =>
+        p.probabilities.map((v, k) => Math.abs(v - (fromTfjs[i]?.probabilities[k] ?? 0))),
+      ),
+    );
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('refuses a folder that is no model directory, Triton options without --triton, and a bad .onnx', async () => {
+    oneLineError(reelset('export', root, '--out', join(tmp.path, 'x.onnx')).stderr, 'REELSET_E_[A-Z_]+');
+    oneLineError(reelset('export', modelDir, '--name', 'x').stderr, 'REELSET_E_INVALID_ARGUMENT');
+    oneLineError(
+      reelset('export', modelDir, '--out', join(tmp.path, 'x.txt')).stderr,
+      'REELSET_E_INVALID_ARGUMENT',
+    );
+    const bad = join(tmp.path, 'bad.onnx');
+    await writeFile(bad, 'nothing');
+    oneLineError(reelset('predict', bad, root).stderr, 'REELSET_E_ONNX');
   });
 });
