@@ -2,8 +2,9 @@
  * @module view-browser.test — `reelset view` in a real browser (Debian's chromium driven by playwright-core):
  * the page on a small synthesized set with a trained lite model (grid, filters, search, an item with its clip
  * playing and seeking, the frames strip, the model views, keyboard navigation), then the 31 x 100 set: time
- * to the first grid after the URL is printed, and the server's memory over every page. Screenshots go to
- * docs/viewer/, the figures to docs/viewer/measurements.json. Needs `npm run build`.
+ * to the first grid after the URL is printed, and the server's memory over every page. Screenshots and the
+ * figures (`measurements.json`) go to a temporary folder, or to docs/viewer/ with
+ * `REELSET_UPDATE_DOCS=1` (so a test run leaves the repository as it was). Needs `npm run build`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,7 +35,10 @@ declare const window: { innerHeight: number };
 
 const REPO = join(import.meta.dirname, '..');
 const MAIN = join(REPO, 'dist', 'cli', 'main.js');
-const SHOTS = join(REPO, 'docs', 'viewer');
+const SHOTS =
+  process.env.REELSET_UPDATE_DOCS === '1'
+    ? join(REPO, 'docs', 'viewer')
+    : join(tmpdir(), `reelset-view-shots-${process.pid}`);
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
   (p) => p !== undefined && existsSync(p),
 );

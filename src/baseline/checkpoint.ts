@@ -18,8 +18,8 @@ import type * as Tfjs from '@tensorflow/tfjs';
 import { loadTfjs } from '../adapters/tfjs.js';
 import { ReelsetError } from '../errors.js';
 import type { Json } from '../loaders/dataset/source.js';
-import { fileError } from '../util/files.js';
-import { weightBytes, writeFileAtomic } from './io-handler.js';
+import { fileError, writeFileAtomic } from '../util/files.js';
+import { weightBytes } from './io-handler.js';
 import { reelsetVersion } from './version.js';
 
 /**

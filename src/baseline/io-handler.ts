@@ -1,10 +1,8 @@
-/** @module io-handler — a TensorFlow.js model in the tfjs layers format (`model.json` + `weights.bin`) on the local disk, through node:fs: no tfjs-node. */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as Tfjs from '@tensorflow/tfjs';
 import { loadTfjs } from '../adapters/tfjs.js';
-import { fileError } from '../util/files.js';
+import { fileError, writeFileAtomic } from '../util/files.js';
 import { invalidArgument } from '../util/options.js';
 
 /**
@@ -32,36 +30,6 @@ const DTYPE_BYTES: { readonly [dtype: string]: number } = {
   uint16: 2,
   float16: 2,
 };
-
-/**
- * Writes `data` to `file` atomically: a temporary file beside it, written, flushed to the disk (fsync) and
- * renamed over `file`, so that `file` is always either the old or the new complete content, whatever
- * moment the process is killed at.
- *
- * @example
- * ```ts
- * await writeFileAtomic('runs/1/reelset.json', JSON.stringify(info));
- * ```
- */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => {});
-    await rm(temporary, { force: true }).catch(() => {});
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temporary, file);
-  } catch (err) {
-    await rm(temporary, { force: true }).catch(() => {});
-    throw err;
-  }
-}
 
 /**
  * The bytes that weights of these specs take (undefined when one is a string tensor, whose size is known

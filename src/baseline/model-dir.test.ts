@@ -7,8 +7,9 @@ import { tempDir } from '../../test/helpers.js';
 import { loadTfjs } from '../adapters/tfjs.js';
 import { isReelsetError } from '../errors.js';
 import { Vocab } from '../loaders/decode/text.js';
+import { writeFileAtomic } from '../util/files.js';
 import { CHECKPOINT_STATE, readCheckpoint, restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { fileIOHandler, weightBytes, writeFileAtomic } from './io-handler.js';
+import { fileIOHandler, weightBytes } from './io-handler.js';
 import {
   BASELINE_FILES,
   loadBaseline,

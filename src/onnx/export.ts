@@ -2,11 +2,10 @@
  * @module onnx/export — `exportOnnx` and `modelToOnnx`: a tfjs LayersModel as an ONNX model (IR 8, opset
  * 17 by default) with reelset's metadata (labels, preprocessing, vocabulary, version).
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
 import type * as Tfjs from '@tensorflow/tfjs';
 import { checkPreprocessing, type Preprocessing } from '../baseline/preprocessing.js';
 import { reelsetVersion } from '../baseline/version.js';
-import { checkExtension, checkOutputFile } from '../util/files.js';
+import { checkExtension, checkOutputFile, writeFileAtomic } from '../util/files.js';
 import { checkInteger, describeValue, invalidArgument } from '../util/options.js';
 import { convertModel } from './convert.js';
 import { DATA_TYPE, encodeModel, type ValueInfoProto } from './proto.js';
@@ -224,13 +223,6 @@ export async function exportOnnx(
   checkExtension('path', path, ['.onnx'], 'ONNX');
   await checkOutputFile(path, 'the ONNX file');
   const { data, ...summary } = toOnnx(model, options);
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (err) {
-    await rm(temporary, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, data);
   return { path, ...summary };
 }

@@ -5,9 +5,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../baseline/io-handler.js';
 import { ReelsetError } from '../errors.js';
-import { checkInputFile } from '../util/files.js';
+import { checkInputFile, writeFileAtomic } from '../util/files.js';
 import { checkInteger, checkOneOf, invalidArgument } from '../util/options.js';
 import type { OnnxTensorInfo } from './export.js';
 import { ONNX_METADATA_KEYS } from './export.js';

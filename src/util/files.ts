@@ -2,7 +2,8 @@
  * @module util/files — the paths of files named in typed errors: an input that must be a file
  * (`REELSET_E_NOT_FOUND`, `REELSET_E_NOT_A_FILE`) and an output file checked before anything is written.
  */
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ReelsetError } from '../errors.js';
 import { invalidArgument } from './options.js';
@@ -139,4 +140,34 @@ export function checkExtension(
     );
   }
   return file;
+}
+
+/**
+ * Writes `data` to `file` atomically: a temporary file beside it, written, flushed to the disk (fsync) and
+ * renamed over `file`, so that `file` is always either the old or the new complete content, whatever
+ * moment the process is killed at.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('runs/1/reelset.json', JSON.stringify(info));
+ * ```
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await rm(temporary, { force: true }).catch(() => {});
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(temporary, file);
+  } catch (err) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw err;
+  }
 }

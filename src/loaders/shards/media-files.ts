@@ -54,7 +54,8 @@ export class MediaFiles {
     const put = async (ext: 'jpg' | 'mp4', kind: 'jpeg' | 'mp4'): Promise<void> => {
       const data = media?.[ext];
       if (data === undefined) return;
-      const file = path.join(this.#folder(), `${n}-${sample.key}.${ext}`);
+      // Named by a counter only: a key comes from the shard and is never part of a path.
+      const file = path.join(this.#folder(), `${n}.${ext}`);
       await writeFile(file, data);
       this.#where.set(file, sample.source[kind] ?? file);
       out.source[kind] = file;

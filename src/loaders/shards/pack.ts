@@ -4,11 +4,12 @@
  * then its JSON index; `mergeShards` writes the one manifest once every rank is done.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { reelsetVersion } from '../../baseline/version.js';
 import { ReelsetError } from '../../errors.js';
 import { forEachLimit } from '../../util/concurrency.js';
+import { writeFileAtomic } from '../../util/files.js';
 import { checkFunction, checkInteger, invalidArgument } from '../../util/options.js';
 import { hash53 } from '../../util/random.js';
 import { Dataset } from '../dataset/dataset.js';
@@ -156,12 +157,6 @@ function metaOf(sample: Sample): SampleMeta {
   };
 }
 
-async function writeAtomic(file: string, data: string): Promise<void> {
-  const part = `${file}.${process.pid}.part`;
-  await writeFile(part, data);
-  await rename(part, file);
-}
-
 /** A shard is complete when its tar and its index both exist and agree on the size. */
 async function completeIndex(out: string, name: string): Promise<ShardIndex | undefined> {
   try {
@@ -222,7 +217,7 @@ async function writeShard(
   index.bytes = offset;
   index.sha256 = hash.digest('hex');
   index.labels = countLabels(index.samples.map((s) => s.label));
-  await writeAtomic(path.join(out, indexName(name)), JSON.stringify(index));
+  await writeFileAtomic(path.join(out, indexName(name)), JSON.stringify(index));
   return index;
 }
 
@@ -377,7 +372,7 @@ export async function packShards(root: string, options: PackOptions): Promise<Pa
     shardSize,
     preprocessing,
   };
-  await writeAtomic(path.join(out, markerName(part.rank, part.worldSize)), JSON.stringify(marker));
+  await writeFileAtomic(path.join(out, markerName(part.rank, part.worldSize)), JSON.stringify(marker));
   if (part.worldSize === 1) report.manifest = (await mergeShards(out)).path;
   return report;
 }
@@ -439,6 +434,6 @@ export async function mergeShards(out: string): Promise<{ manifest: ShardManifes
     reelset: reelsetVersion(),
   });
   const file = path.join(dir, MANIFEST_NAME);
-  await writeAtomic(file, `${JSON.stringify(manifest, null, 1)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(manifest, null, 1)}\n`);
   return { manifest, path: file };
 }
