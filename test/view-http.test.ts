@@ -189,3 +189,59 @@ describe('reelset view over HTTP', () => {
     expect(await snapshot(root)).toBe(listing);
   });
 });
+
+describe('reelset view --model model.onnx', () => {
+  it('runs the exported model with onnxruntime on the server: the runtime named, a prediction per item', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { createBaseline } = await import('../src/baseline/model.js');
+    const { presetPreprocessing } = await import('../src/baseline/preprocessing.js');
+    const { buildVocab } = await import('../src/loaders/decode/text.js');
+    const { openDataset } = await import('../src/loaders/open.js');
+    const { exportOnnx } = await import('../src/onnx/export.js');
+    await tf.setBackend('cpu');
+    const vocab = await buildVocab(openDataset(root), { lowercase: true });
+    const pre = presetPreprocessing('lite', { text: { vocabSize: vocab.size } });
+    const model = createBaseline({ preprocessing: pre, seed: 2 });
+    const file = join(tmp.path, 'lite.onnx');
+    await exportOnnx(model, file, { preprocessing: pre, vocabulary: vocab });
+    model.dispose();
+    const withModel = await startView(root, { cacheDir: join(tmp.path, 'thumbs'), model: file });
+    try {
+      await withModel.indexed;
+      const ask = (path: string) =>
+        new Promise<string>((resolve, reject) => {
+          request(
+            {
+              host: '127.0.0.1',
+              port: withModel.port,
+              path,
+              headers: { 'x-reelset-token': withModel.token },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+            },
+          )
+            .on('error', reject)
+            .end();
+        });
+      const summary = JSON.parse(await ask('/api/summary')) as {
+        model: { runtime: string; labels: string[] };
+      };
+      expect(summary.model.runtime).toBe('onnxruntime-node (cpu) on the server');
+      expect(summary.model.labels).toHaveLength(31);
+      const page = JSON.parse(await ask('/api/items?limit=1')) as {
+        items: Array<{ label: string; name: string }>;
+      };
+      const first = page.items[0] as { label: string; name: string };
+      const item = JSON.parse(await ask(`/api/item/${encodeURIComponent(first.label)}/${first.name}`)) as {
+        prediction: { labelId: number; confidence: number; top: Array<[number, number]> } | null;
+      };
+      expect(item.prediction?.top).toHaveLength(5);
+      expect(item.prediction?.top[0]).toEqual([item.prediction?.labelId, item.prediction?.confidence]);
+    } finally {
+      await withModel.close();
+    }
+  }, 120_000);
+});

@@ -26,7 +26,7 @@ export interface ViewOptions {
   port?: number;
   /** The address to bind. Default `127.0.0.1`; anything else that is not loopback warns on stderr. */
   host?: string;
-  /** A model directory written by `reelset train` (an `.onnx` file is refused for now). */
+  /** A model directory written by `reelset train`, or an `.onnx` file written by `reelset export`. */
   model?: string;
   /** The thumbnail cache (outside the root). Default `~/.cache/reelset/thumbs`. */
   cacheDir?: string;
