@@ -1,10 +1,10 @@
 /**
- * @module baseline-accuracy.test — the lite baseline learns: on a synthesized set of 8 labels x 30 clips
+ * @module baseline-accuracy.test — the lite baseline learns: on a synthesized set of 8 labels x 40 clips
  * where no modality alone separates every label (70% of clips show their label's pattern, 80% of briefs
- * name their label, covers show only the pair), it reaches 80% test accuracy (the 31 x 40 bar of 90%, lowered
- * for 18 training clips a label instead of 32; measured 0.861), and the ablation puts the
- * fused model ahead of each modality alone, each above chance. The 31 x 40 run with the 90% bar is
- * bench/train (its figures in docs/baseline.md).
+ * name their label, covers show only the pair), it reaches 90% test accuracy (the bar of the 31 x 40 run: the
+ * same 40 clips a label, 8 labels instead of 31; measured 0.947 and 0.957 in two runs: the dropout masks
+ * are not seeded, so runs differ a little), and the ablation puts the fused model ahead of each modality
+ * alone, each above chance. The 31 x 40 run is bench/baseline-run (its figures in docs/baseline.md).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,11 +34,11 @@ afterAll(async () => {
 });
 
 describe('the lite baseline on a synthesized set', () => {
-  it('reaches 80% test accuracy; fused ahead of text, cover and video alone, each above chance', async () => {
+  it('reaches 90% test accuracy; fused ahead of text, cover and video alone, each above chance', async () => {
     const root = join(tmp, 'data');
     await synthesize(root, {
       labels: LABEL_IDS.map((id) => LABELS[id]?.name as string),
-      perLabel: 30,
+      perLabel: 40,
       seconds: 1,
       seed: 3,
       videoSignal: 0.7,
@@ -54,7 +54,7 @@ describe('the lite baseline on a synthesized set', () => {
     try {
       await trainBaseline(model, decodeSamples(refs.train, decode), {
         validation: decodeSamples(refs.validation, decode),
-        epochs: 60,
+        epochs: 50,
         batchSize: 8,
         seed: 1,
         backend: 'current',
@@ -63,11 +63,11 @@ describe('the lite baseline on a synthesized set', () => {
       const a = test.ablation;
       if (a === undefined) throw new Error('no ablation');
       console.log(
-        `lite on ${choice.tfBackend}, 8 labels x 30 (test ${test.samples}): all three ${test.accuracy.toFixed(3)}, ` +
+        `lite on ${choice.tfBackend}, 8 labels x 40 (test ${test.samples}): all three ${test.accuracy.toFixed(3)}, ` +
           `text ${a.text.accuracy.toFixed(3)}, cover ${a.image.accuracy.toFixed(3)}, video ${a.video.accuracy.toFixed(3)}`,
       );
       expect(test.samples).toBeGreaterThanOrEqual(40);
-      expect(test.accuracy).toBeGreaterThanOrEqual(0.8);
+      expect(test.accuracy).toBeGreaterThanOrEqual(0.9);
       for (const alone of [a.text, a.image, a.video]) {
         expect(test.accuracy).toBeGreaterThan(alone.accuracy);
         expect(alone.accuracy).toBeGreaterThan(2 * CHANCE);

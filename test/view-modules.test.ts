@@ -36,10 +36,15 @@ describe('reelset view', () => {
       },
     );
     let stdout = '';
+    let stopped = false;
     const code = await new Promise<number | null>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        if (/\?token=[0-9a-f]{48}$/m.test(stdout)) child.kill('SIGTERM');
+        // One SIGTERM: the command stops on the first and, like a second Ctrl-C, dies on another.
+        if (!stopped && /\?token=[0-9a-f]{48}$/m.test(stdout)) {
+          stopped = true;
+          child.kill('SIGTERM');
+        }
       });
       child.on('close', resolve);
     });

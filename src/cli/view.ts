@@ -53,8 +53,8 @@ export function registerView(program: Command): void {
         }).catch(() => undefined);
       }
       const model = view.model === undefined ? '' : ` with ${view.model.classifier.runtime}`;
-      process.stdout.write(`reelset view: ${root}${model}\n${view.url}\n`);
-      await new Promise<void>((resolve) => {
+      // The handlers first, then the URL: whoever reads the URL may stop the server at once.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -63,5 +63,7 @@ export function registerView(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      process.stdout.write(`reelset view: ${root}${model}\n${view.url}\n`);
+      await stopped;
     });
 }
