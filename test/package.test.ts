@@ -219,6 +219,38 @@ describe('the package as a user installs it', () => {
     expect(doctor.stdout).toMatch(/not installed \(optional, needed only to run exported ONNX models/);
   });
 
+  it('npx reelset view serves its page, script and API from the installed package', async () => {
+    const child = spawn(join(app, 'node_modules', '.bin', 'reelset'), ['view', join(work, 'data-esm')], {
+      cwd: app,
+      env: userEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^(http:\/\/\S+\?token=[0-9a-f]+)$/m.exec(out);
+          if (m) resolve(m[1] as string);
+        });
+        child.on('exit', (code) => reject(new Error(`reelset view exited ${code}`)));
+      });
+      const { origin, searchParams } = new URL(url);
+      const headers = { 'x-reelset-token': searchParams.get('token') as string };
+      const html = await fetch(url);
+      expect(html.status).toBe(200);
+      expect(await html.text()).toContain('<script type="module" src="/assets/app.js"></script>');
+      const script = await fetch(`${origin}/assets/app.js`, { headers });
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toMatch(/javascript/);
+      const summary = (await (await fetch(`${origin}/api/summary`, { headers })).json()) as { items: number };
+      expect(summary.items).toBe(4);
+      expect((await fetch(`${origin}/api/summary`)).status).toBe(403); // no token
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it('strict TypeScript (nodenext, skipLibCheck false), ESM and CJS, compiles against the core', () => {
     const typescript = PKG.devDependencies.typescript ?? 'latest';
     const typesNode = PKG.devDependencies['@types/node'] ?? 'latest';
