@@ -1,15 +1,22 @@
 /**
  * @module video.bench — 8 frames from a 15 s 640x360 23.976 fps H.264 clip (long GOP): reelset's
  * `decodeVideo` against one ffmpeg command line and Python OpenCV; keyframes, skip-loop-filter and threads
- * variants; a soak of many decodes checking that no ffmpeg child is left and memory stays flat.
+ * variants; clip metadata from the MP4's boxes against ffprobe (probe and end to end); a soak of many decodes checking that no ffmpeg child is left and memory stays flat.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { runFfmpeg, toolPath } from '../src/loaders/decode/ffmpeg.js';
-import { decodeVideo, probeVideo, type VideoOptions } from '../src/loaders/decode/video.js';
+import {
+  decodeVideo,
+  decodeVideoWithProbe,
+  probeVideo,
+  probeVideoWithFfprobe,
+  type VideoOptions,
+} from '../src/loaders/decode/video.js';
 import { FFMPEG_QUIET, H264_ARGS, lavfiInput } from '../src/synth/video.js';
+import { forEachLimit } from '../src/util/concurrency.js';
 import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
 
 const RUNS = 7;
@@ -169,7 +176,7 @@ export default async function bench(): Promise<BenchResult[]> {
       () => peerRun('1'),
       ({ a, b }) =>
         `ratio = ffmpeg s / reelset s (goal reelset/ffmpeg <= 1.15, i.e. ratio >= 0.87). reelset = probeVideo ` +
-        `(ffprobe) + one ffmpeg (select by n, scale, showinfo) + convert; peer = the same ffmpeg command with the ` +
+        `(the MP4's boxes) + one ffmpeg (select by n, scale, showinfo) + convert; peer = the same ffmpeg command with the ` +
         `indices precomputed, spawn-to-exit wall. Identical bytes: ${same}. reelset runs [${fmt(a)}], ` +
         `ffmpeg [${fmt(b)}]. ${clipNote}`,
     );
@@ -265,6 +272,74 @@ export default async function bench(): Promise<BenchResult[]> {
         notes:
           `ratio = default CPU s / skip_loop_filter CPU s (process + reaped children, 10 ms ticks); mean absolute pixel difference ${(diff / loopFrames.data.length).toFixed(2)} ` +
           `(0-255). skip [${fmt(vsLoop.a)}], default [${fmt(vsLoop.b)}]`,
+      }),
+    );
+
+    // (4b) clip metadata from the MP4's own boxes against an ffprobe process: one probe, then end to end.
+    const probeBlock = async (probe: typeof probeVideo): Promise<{ wall: number; cpu: number }> => {
+      const cpu0 = cpuSeconds();
+      const { seconds } = await timed(async () => {
+        for (let i = 0; i < 20; i++) await probe(clip);
+      });
+      return { wall: seconds / 20, cpu: (cpuSeconds() - cpu0) / 20 };
+    };
+    const probes = await alternate(
+      RUNS,
+      () => probeBlock(probeVideo),
+      () => probeBlock(probeVideoWithFfprobe),
+    );
+    const ms = (runs: { wall: number; cpu: number }[], key: 'wall' | 'cpu'): number =>
+      median(runs.map((r) => r[key])) * 1000;
+    rows.push(
+      result({
+        name: 'video: probe, MP4 boxes vs ffprobe (wall)',
+        reelset: ms(probes.a, 'wall'),
+        peer: ms(probes.b, 'wall'),
+        ratio: ms(probes.b, 'wall') / ms(probes.a, 'wall'),
+        goal: 5,
+        unit: 'ms',
+        notes:
+          `ratio = ffprobe ms / boxes ms, medians of ${RUNS} alternating blocks of 20 probeVideo calls (boxes) and ` +
+          `probeVideoWithFfprobe calls; CPU a probe (self + children, 10 ms ticks over 20 calls): boxes ` +
+          `${ms(probes.a, 'cpu').toFixed(2)} ms, ffprobe ${ms(probes.b, 'cpu').toFixed(2)} ms`,
+      }),
+    );
+    const many = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) => {
+        const copy = join(dir, `copy-${i}.mp4`);
+        await copyFile(clip, copy);
+        return copy;
+      }),
+    );
+    const pass = async (boxes: boolean): Promise<{ rate: number; cpu: number }> => {
+      const cpu0 = cpuSeconds();
+      const { seconds } = await timed(() =>
+        forEachLimit(many, 2, async (p) => {
+          await (boxes ? decodeVideo(p, base) : decodeVideoWithProbe(probeVideoWithFfprobe, p, base));
+        }),
+      );
+      return { rate: many.length / seconds, cpu: (cpuSeconds() - cpu0) / many.length };
+    };
+    const passes = await alternate(
+      RUNS,
+      () => pass(true),
+      () => pass(false),
+    );
+    const rate = (runs: { rate: number }[]): number => median(runs.map((r) => r.rate));
+    const cpuOf = (runs: { cpu: number }[]): number => median(runs.map((r) => r.cpu));
+    rows.push(
+      result({
+        name: 'video: decodeVideo x16 at concurrency 2, MP4 boxes vs ffprobe',
+        reelset: rate(passes.a),
+        peer: rate(passes.b),
+        ratio: rate(passes.a) / rate(passes.b),
+        goal: 1,
+        unit: 'clips/s',
+        notes:
+          `ratio = clips/s with the box reader / with ffprobe, medians of ${RUNS} alternating passes over 16 copies ` +
+          `of the clip (8 uniform frames 112x112); CPU a clip (self + children): boxes ${cpuOf(passes.a).toFixed(3)} s, ` +
+          `ffprobe ${cpuOf(passes.b).toFixed(3)} s. boxes [${fmt(passes.a.map((r) => r.rate))}], ffprobe ` +
+          `[${fmt(passes.b.map((r) => r.rate))}]`,
       }),
     );
 

@@ -1,6 +1,7 @@
 /**
- * @module video — clip metadata (ffprobe) and frame sampling (one ffmpeg process per clip that decodes once,
- * selects T frames, scales them and pipes raw RGB to stdout), then channels, dtype, normalize and layout.
+ * @module video — clip metadata (the MP4's own boxes, else ffprobe) and frame sampling (one ffmpeg process
+ * per clip that decodes once, selects T frames, scales them and pipes raw RGB to stdout), then channels,
+ * dtype, normalize and layout.
  */
 import { stat } from 'node:fs/promises';
 import { FfmpegError, ReelsetError } from '../../errors.js';
@@ -13,6 +14,7 @@ import {
 } from '../../util/options.js';
 import { fnv1a, mulberry32 } from '../../util/random.js';
 import { runFfmpeg, runFfprobe } from './ffmpeg.js';
+import { readMp4VideoTrack } from './mp4-boxes.js';
 import {
   checkPixelFormat,
   convertPixels,
@@ -22,7 +24,8 @@ import {
 } from './pixels.js';
 
 /**
- * What ffprobe says about a clip's first video stream (attached pictures such as MP3 cover art ignored).
+ * What ffprobe says about a clip's first video stream (attached pictures such as MP3 cover art ignored), or
+ * the same values read from an MP4's boxes.
  * `width` and `height` are as displayed, i.e. after `rotation` (ffmpeg autorotates frames when decoding).
  *
  * @example
@@ -264,20 +267,39 @@ function mediaError(err: unknown, path: string): unknown {
   return err;
 }
 
-/**
- * Reads a clip's metadata with ffprobe: duration, frame rate (rational), frame count, displayed size,
- * rotation (from the display matrix side data or the `rotate` tag), codec, variable frame rate.
- *
- * @throws ReelsetError `REELSET_E_NOT_FOUND` (no file), `REELSET_E_BAD_MEDIA` (empty or not media),
- *   `REELSET_E_NO_VIDEO` (no video stream), `REELSET_E_TIMEOUT` (past `timeoutMs`, default 30000).
- * @example
- * ```ts
- * const { durationSec, frameRate, frameCount } = await probeVideo('clip.mp4');
- * console.log(durationSec, frameRate.num / frameRate.den, frameCount); // 15.39 23.976 369
- * ```
- */
-export async function probeVideo(path: string, options: { timeoutMs?: number } = {}): Promise<VideoInfo> {
-  await checkFile(path);
+/** The fields of a {@link VideoInfo} as ffprobe names them, before rotation is applied to the size. */
+interface StreamFields {
+  durationSec: number;
+  base: { num: number; den: number } | null;
+  avg: { num: number; den: number } | null;
+  frameCount: number | null;
+  codedWidth: number;
+  codedHeight: number;
+  /** Clockwise degrees, any multiple of 90 (normalized here). */
+  clockwise: number;
+  codec: string;
+}
+
+/** One derivation of a {@link VideoInfo} for both sources (ffprobe's JSON and the MP4's boxes). */
+function videoInfo(f: StreamFields): VideoInfo {
+  const rotation = (((Math.round(f.clockwise / 90) * 90) % 360) + 360) % 360;
+  const swap = rotation === 90 || rotation === 270;
+  const { base, avg } = f;
+  const variableFrameRate =
+    base !== null && avg !== null && Math.abs(avg.num / avg.den / (base.num / base.den) - 1) > 0.01;
+  return {
+    durationSec: f.durationSec,
+    frameRate: avg ?? base ?? { num: 0, den: 1 },
+    frameCount: f.frameCount,
+    width: swap ? f.codedHeight : f.codedWidth,
+    height: swap ? f.codedWidth : f.codedHeight,
+    rotation,
+    codec: f.codec,
+    variableFrameRate,
+  };
+}
+
+async function ffprobeInfo(path: string, timeoutMs: number): Promise<VideoInfo> {
   let json: ProbeJson;
   try {
     const { stdout } = await runFfprobe(
@@ -294,7 +316,7 @@ export async function probeVideo(path: string, options: { timeoutMs?: number } =
         '-i',
         path,
       ],
-      { timeoutMs: options.timeoutMs ?? 30_000, timeoutCode: 'REELSET_E_TIMEOUT' },
+      { timeoutMs, timeoutCode: 'REELSET_E_TIMEOUT' },
     );
     json = JSON.parse(stdout.toString('utf8')) as ProbeJson;
   } catch (err) {
@@ -309,25 +331,68 @@ export async function probeVideo(path: string, options: { timeoutMs?: number } =
   // The tag is clockwise; ffprobe's side-data `rotation` is counter-clockwise (av_display_rotation_get).
   const tag = Number(stream.tags?.rotate);
   const side = stream.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
-  const clockwise = Number.isFinite(tag) && tag !== 0 ? tag : side !== undefined ? -side : 0;
-  const rotation = (((Math.round(clockwise / 90) * 90) % 360) + 360) % 360;
-  const swap = rotation === 90 || rotation === 270;
-  const base = parseRate(stream.r_frame_rate);
-  const avg = parseRate(stream.avg_frame_rate);
-  const frameRate = avg ?? base ?? { num: 0, den: 1 };
-  const variableFrameRate =
-    base !== null && avg !== null && Math.abs(avg.num / avg.den / (base.num / base.den) - 1) > 0.01;
   const nb = positive(stream.nb_frames);
-  return {
+  return videoInfo({
     durationSec: positive(stream.duration) ?? positive(json.format?.duration) ?? 0,
-    frameRate,
+    base: parseRate(stream.r_frame_rate),
+    avg: parseRate(stream.avg_frame_rate),
     frameCount: nb === null ? null : Math.round(nb),
-    width: swap ? coded.height : coded.width,
-    height: swap ? coded.width : coded.height,
-    rotation,
+    codedWidth: coded.width,
+    codedHeight: coded.height,
+    clockwise: Number.isFinite(tag) && tag !== 0 ? tag : side !== undefined ? -side : 0,
     codec: stream.codec_name ?? 'unknown',
-    variableFrameRate,
-  };
+  });
+}
+
+/**
+ * Reads a clip's metadata: duration, frame rate (rational), frame count, displayed size, rotation (from the
+ * display matrix side data or the `rotate` tag), codec, variable frame rate. An MP4 is read from its own
+ * `moov` box ({@link readMp4VideoTrack}: no process, a few reads); anything that reader is not certain of
+ * (another container, a fragmented or truncated MP4, another codec, varying frame durations, ...) goes to
+ * ffprobe, which gives the same values.
+ *
+ * @throws ReelsetError `REELSET_E_NOT_FOUND` (no file), `REELSET_E_BAD_MEDIA` (empty or not media),
+ *   `REELSET_E_NO_VIDEO` (no video stream), `REELSET_E_TIMEOUT` (past `timeoutMs`, default 30000).
+ * @example
+ * ```ts
+ * const { durationSec, frameRate, frameCount } = await probeVideo('clip.mp4');
+ * console.log(durationSec, frameRate.num / frameRate.den, frameCount); // 15.39 23.976 369
+ * ```
+ */
+export async function probeVideo(path: string, options: { timeoutMs?: number } = {}): Promise<VideoInfo> {
+  await checkFile(path);
+  const track = await readMp4VideoTrack(path);
+  if (track) {
+    return videoInfo({
+      durationSec: track.durationSec,
+      base: track.baseFrameRate,
+      avg: track.averageFrameRate,
+      frameCount: track.frameCount,
+      codedWidth: track.width,
+      codedHeight: track.height,
+      clockwise: track.rotation,
+      codec: track.codec,
+    });
+  }
+  return ffprobeInfo(path, options.timeoutMs ?? 30_000);
+}
+
+/**
+ * {@link probeVideo} that always runs ffprobe (never reads the MP4's boxes itself): the reference the box
+ * reader is tested and benchmarked against. Internal: not exported by the package.
+ *
+ * @throws ReelsetError as {@link probeVideo}.
+ * @example
+ * ```ts
+ * const info = await probeVideoWithFfprobe('clip.mp4'); // deep-equals await probeVideo('clip.mp4')
+ * ```
+ */
+export async function probeVideoWithFfprobe(
+  path: string,
+  options: { timeoutMs?: number } = {},
+): Promise<VideoInfo> {
+  await checkFile(path);
+  return ffprobeInfo(path, options.timeoutMs ?? 30_000);
 }
 
 /** FNV-1a over a string, then mulberry32: a small deterministic PRNG for `sampling: 'random'`. */
@@ -431,9 +496,9 @@ function shortClip(path: string, got: number, wanted: number, sampling: FrameSam
 }
 
 /**
- * Decodes T frames of a clip in one ffmpeg process: probe (ffprobe), then decode once, select the frames
- * (`select` by frame number, or by time for variable-frame-rate clips and `fps`; `-skip_frame nokey` for
- * keyframes), scale to `height x width` (bilinear), and read raw RGB from stdout; then convert channels,
+ * Decodes T frames of a clip in one ffmpeg process: probe ({@link probeVideo}), then decode once, select
+ * the frames (`select` by frame number, or by time for variable-frame-rate clips and `fps`; `-skip_frame
+ * nokey` for keyframes), scale to `height x width` (bilinear), and read raw RGB from stdout; then convert channels,
  * dtype, normalization and layout. A short clip is padded by repeating its last frame (`padded`) or throws
  * `REELSET_E_SHORT_CLIP` with `short: 'skip'`.
  *
@@ -447,14 +512,33 @@ function shortClip(path: string, got: number, wanted: number, sampling: FrameSam
  * console.log(clip.shape, clip.timesSec); // [8, 112, 112, 3] [0.54, 2.46, ...]
  * ```
  */
-export async function decodeVideo(
+export function decodeVideo(
+  path: string,
+  options?: VideoOptions,
+  context: { key?: string } = {},
+): Promise<VideoFrames> {
+  return decodeVideoWithProbe(probeVideo, path, options, context);
+}
+
+/**
+ * {@link decodeVideo} with the metadata read by `probe` ({@link probeVideo}, or
+ * {@link probeVideoWithFfprobe} to compare the two): the same options, errors and frames. Internal: not
+ * exported by the package.
+ *
+ * @example
+ * ```ts
+ * const clip = await decodeVideoWithProbe(probeVideoWithFfprobe, 'clip.mp4', { frames: 8 });
+ * ```
+ */
+export async function decodeVideoWithProbe(
+  probe: (path: string, options: { timeoutMs?: number }) => Promise<VideoInfo>,
   path: string,
   options?: VideoOptions,
   context: { key?: string } = {},
 ): Promise<VideoFrames> {
   const o = resolveVideoOptions(options);
   const deadline = Date.now() + o.timeoutMs;
-  const info = await probeVideo(path, { timeoutMs: o.timeoutMs });
+  const info = await probe(path, { timeoutMs: o.timeoutMs });
   const p = plan(info, o, context.key ?? path);
   const t = o.frames;
   if (o.short === 'skip' && p.kind === 'all' && p.pick === 'first' && info.frameCount !== null) {
