@@ -164,6 +164,7 @@ describe('resolveVideoOptions', () => {
       seed: 0,
       short: 'pad',
       skipLoopFilter: false,
+      accuracy: 'exact',
       threads: 1,
     });
   });
@@ -179,6 +180,7 @@ describe('resolveVideoOptions', () => {
     ['timeoutMs 0', { timeoutMs: 0 }],
     ['uint8 normalized', { normalize: 'unit' }],
     ['unknown key', { frame: 8 }],
+    ['accuracy fast', { accuracy: 'fast' }],
   ])('refuses %s', (_name, options) => {
     expect(() => resolveVideoOptions(options as VideoOptions)).toThrow(
       expect.objectContaining({ code: 'REELSET_E_INVALID_ARGUMENT' }),
@@ -256,6 +258,65 @@ describe('decodeVideo sampling', () => {
     frames.timesSec.forEach((t, k) => {
       expect(t).toBeCloseTo((expected[k] as number) * PERIOD, 3);
     });
+  });
+
+  it("accuracy 'nearest-reference': non-reference frames are not decoded, each choice moves to the next decoded frame", async () => {
+    // The counter clip, lossy, with three non-reference B-frames between references.
+    const path = clip('counter-b.mp4');
+    const counter = COUNTER.replace("lum='16+2*N'", "lum='40+2*N'"); // away from black, which x264 may clip
+    await runFfmpeg([
+      ...QUIET,
+      '-f',
+      'lavfi',
+      '-i',
+      counter,
+      '-frames:v',
+      '96',
+      ...H264_ARGS,
+      '-crf',
+      '12',
+      '-g',
+      '24',
+      '-bf',
+      '3',
+      '-x264-params',
+      'b-adapt=0:b-pyramid=none:scenecut=0', // three B-frames in every gap, none of them a reference
+      path,
+    ]);
+    // A flat frame N has luma 40 + 2N: its red grows by 2 * 255 / 219 a frame, from frame 0's.
+    const reds = async (input: string[]): Promise<number[]> => {
+      const { stdout } = await runFfmpeg([
+        ...QUIET,
+        ...input,
+        '-i',
+        path,
+        '-vf',
+        'scale=8:8',
+        '-vsync',
+        '0',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ]);
+      return Array.from({ length: stdout.length / 192 }, (_, k) => stdout[k * 192] as number);
+    };
+    const base = (await reds([]))[0] as number;
+    const frameOf = (red: number): number => Math.round(((red - base) * 219) / 510);
+    const rgb = async (input: string[]): Promise<number[]> => (await reds(input)).map(frameOf);
+    expect(await rgb([])).toEqual(Array.from({ length: 96 }, (_, n) => n));
+    const decoded = await rgb(['-skip_frame', 'noref']);
+    expect(decoded.length).toBeLessThan(96); // some frames are not references
+    const exact = [6, 18, 30, 42, 54, 66, 78, 90];
+    const nearest = exact.map((i) => decoded.find((d) => d >= i));
+    expect(nearest).not.toEqual(exact); // some chosen frames are skipped: the case is not trivial
+    const frames = await decodeVideo(path, { height: 8, width: 8, accuracy: 'nearest-reference' });
+    const got = Array.from({ length: 8 }, (_, k) => frameOf(frames.data[k * 192] as number));
+    expect(got).toEqual(nearest);
+    expect(frames.timesSec.map((t) => Math.round(t / PERIOD))).toEqual(nearest);
+    const exactFrames = await decodeVideo(path, { height: 8, width: 8 });
+    expect(Array.from({ length: 8 }, (_, k) => frameOf(exactFrames.data[k * 192] as number))).toEqual(exact);
   });
 
   it('uniform frames are pixel-identical to decoding that frame alone', async () => {
