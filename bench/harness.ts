@@ -1,5 +1,14 @@
 /** @module harness — shared helpers of the benchmarks: timing, medians, peer processes, result rows. */
 import { spawn } from 'node:child_process';
+import {
+  BITEXACT_ARGS,
+  FFMPEG_QUIET,
+  FRAME_RATE,
+  H264_ARGS,
+  lavfiInput,
+  VIDEO_HEIGHT,
+  VIDEO_WIDTH,
+} from '../src/synth/video.js';
 
 /**
  * One row of the benchmark table: reelset's figure against a peer's, in `unit`, and whether the goal is met.
@@ -226,4 +235,34 @@ export function result(row: {
   };
   if (row.notes !== undefined) out.notes = row.notes;
   return out;
+}
+
+/**
+ * The ffmpeg arguments of a clip that decodes like the real ones: 640x360, 24000/1001 fps, `frames` long,
+ * about 0.8 Mbit/s H.264 High (libx264 veryfast, its default B-frames), keyint 250, faststart, from
+ * testsrc2 with temporal noise (`seed` varies the noise). The synthesizer's smooth label patterns compress
+ * to 0.1 Mbit/s and decode in half the real clip's CPU time, so the speed benches use this instead.
+ *
+ * @example
+ * ```ts
+ * await runFfmpeg(realLikeClipArgs(369, '/tmp/clip.mp4')); // 15.4 s, 2 keyframes
+ * ```
+ */
+export function realLikeClipArgs(frames: number, outPath: string, seed?: number): string[] {
+  const noise = `noise=alls=6:allf=t${seed === undefined ? '' : `:all_seed=${seed}`}`;
+  return [
+    ...FFMPEG_QUIET,
+    ...lavfiInput(`testsrc2=s=${VIDEO_WIDTH}x${VIDEO_HEIGHT}:r=${FRAME_RATE},${noise}`),
+    '-frames:v',
+    String(frames),
+    ...H264_ARGS,
+    '-b:v',
+    '800k',
+    '-g',
+    '250',
+    ...BITEXACT_ARGS,
+    '-movflags',
+    '+faststart',
+    outPath,
+  ];
 }

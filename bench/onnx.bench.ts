@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type BackendKind, selectBackend } from '../src/adapters/backend.js';
 import { collate } from '../src/adapters/collate.js';
 import { evaluate } from '../src/baseline/evaluate.js';
-import { buildInputs, inputSpecs, textLength } from '../src/baseline/inputs.js';
+import { buildInputs, collateOptionsFor, inputSpecs } from '../src/baseline/inputs.js';
 import { createBaseline } from '../src/baseline/model.js';
 import { decodeOptionsFor, presetPreprocessing } from '../src/baseline/preprocessing.js';
 import { trainBaseline } from '../src/baseline/train.js';
@@ -65,11 +65,7 @@ export default async function bench(): Promise<BenchResult[]> {
     const samples = (await decodeSamples(refs.test, decode).take(BATCH).toArray()) as Sample[];
     while (samples.length < BATCH) samples.push(samples[samples.length % 8] as Sample);
     const specs = inputSpecs(model);
-    const maxLength = textLength(specs);
-    const batch = collate(
-      samples,
-      maxLength === undefined ? { layout: 'channels-last' } : { layout: 'channels-last', maxLength },
-    );
+    const batch = collate(samples, collateOptionsFor(specs));
     const tfRate = async (): Promise<number> => {
       const xs = buildInputs(tf, specs, batch);
       const start = now();

@@ -9,18 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { toolPath } from '../src/loaders/decode/ffmpeg.js';
 import { LABELS } from '../src/loaders/layout/labels.js';
 import { synthesize } from '../src/synth/index.js';
-import {
-  BITEXACT_ARGS,
-  FFMPEG_QUIET,
-  FRAME_RATE,
-  frameCount,
-  H264_ARGS,
-  lavfiInput,
-  VIDEO_HEIGHT,
-  VIDEO_WIDTH,
-} from '../src/synth/video.js';
+import { frameCount } from '../src/synth/video.js';
 import { forEachLimit } from '../src/util/concurrency.js';
-import { type BenchResult, median, now, result, runPeer, secondsSince } from './harness.js';
+import { type BenchResult, median, now, realLikeClipArgs, result, runPeer, secondsSince } from './harness.js';
 import { cpuTimes, type TreePeaks, TreeSampler } from './peers/proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -121,32 +112,6 @@ async function ensurePackages(): Promise<{ missing: Set<string>; note: string }>
   };
 }
 
-/**
- * The ffmpeg arguments of one clip like the real ones: 640x360, 24000/1001 fps, `seconds` long, 0.8 Mbit/s
- * H.264 High (libx264 veryfast, its default B-frames), keyint 250, faststart, from testsrc2 with temporal
- * noise (the synthesizer's smooth label patterns compress to 0.1 Mbit/s and decode in half the real clip's
- * CPU time; this recipe is bench/video.bench.ts's, which decodes like the real clip).
- */
-function clipArgs(seconds: number, seed: number, outPath: string): string[] {
-  return [
-    ...FFMPEG_QUIET,
-    ...lavfiInput(
-      `testsrc2=s=${VIDEO_WIDTH}x${VIDEO_HEIGHT}:r=${FRAME_RATE},noise=alls=6:allf=t:all_seed=${seed}`,
-    ),
-    '-frames:v',
-    String(frameCount(seconds)),
-    ...H264_ARGS,
-    '-b:v',
-    '800k',
-    '-g',
-    '250',
-    ...BITEXACT_ARGS,
-    '-movflags',
-    '+faststart',
-    outPath,
-  ];
-}
-
 /** Synthesizes the 64 items (text, cover, layout) and replaces each clip by one like the real ones. */
 async function makeSet(root: string): Promise<{ clips: string[]; durations: number[]; seconds: number }> {
   const start = now();
@@ -160,7 +125,7 @@ async function makeSet(root: string): Promise<{ clips: string[]; durations: numb
     }
   }
   await forEachLimit(jobs, os.availableParallelism(), async (job) => {
-    await runPeer(toolPath('ffmpeg'), clipArgs(job.seconds, job.seed, job.path));
+    await runPeer(toolPath('ffmpeg'), realLikeClipArgs(frameCount(job.seconds), job.path, job.seed));
   });
   return {
     clips: jobs.map((j) => j.path),

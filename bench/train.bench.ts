@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendKind, selectBackend } from '../src/adapters/backend.js';
 import { type CollateOptions, collate } from '../src/adapters/collate.js';
-import { buildInputs, inputSpecs, textLength } from '../src/baseline/inputs.js';
+import { buildInputs, collateOptionsFor, inputSpecs } from '../src/baseline/inputs.js';
 import { createBaseline } from '../src/baseline/model.js';
 import { decodeOptionsFor, presetPreprocessing } from '../src/baseline/preprocessing.js';
 import type { Dataset } from '../src/loaders/dataset/dataset.js';
@@ -63,10 +63,8 @@ export default async function bench(): Promise<BenchResult[]> {
     // The batches the model trains on, built as train.ts builds them (collate + buildInputs), per backend.
     const probe = createBaseline({ preprocessing: pre, seed: 1 });
     const specs = inputSpecs(probe);
-    const tokens = textLength(specs);
     probe.dispose();
-    const opts: CollateOptions =
-      tokens === undefined ? { layout: 'channels-last' } : { layout: 'channels-last', maxLength: tokens };
+    const opts = collateOptionsFor(specs);
     const groups: Sample[][] = [];
     for (let i = 0; i + BATCH <= count; i += BATCH) groups.push(samples.slice(i, i + BATCH));
     if (groups.length === 0) throw new Error(`only ${count} samples: fewer than a batch`);

@@ -15,9 +15,18 @@ import {
   probeVideoWithFfprobe,
   type VideoOptions,
 } from '../src/loaders/decode/video.js';
-import { FFMPEG_QUIET, H264_ARGS, lavfiInput } from '../src/synth/video.js';
+import { FFMPEG_QUIET, lavfiInput } from '../src/synth/video.js';
 import { forEachLimit } from '../src/util/concurrency.js';
-import { alternate, type BenchResult, hasCommand, median, result, runPeer, timed } from './harness.js';
+import {
+  alternate,
+  type BenchResult,
+  hasCommand,
+  median,
+  realLikeClipArgs,
+  result,
+  runPeer,
+  timed,
+} from './harness.js';
 
 const RUNS = 7;
 const PYTHON = '/usr/bin/python3';
@@ -118,20 +127,7 @@ export default async function bench(): Promise<BenchResult[]> {
   try {
     const clip = join(dir, 'clip.mp4');
     // 15.4 s, 369 frames, about 0.8 Mbit/s like the real clips; keyint 250 (2 keyframes), faststart.
-    await runFfmpeg([
-      ...FFMPEG_QUIET,
-      ...lavfiInput('testsrc2=s=640x360:r=24000/1001,noise=alls=6:allf=t'),
-      '-frames:v',
-      '369',
-      ...H264_ARGS,
-      '-b:v',
-      '800k',
-      '-g',
-      '250',
-      '-movflags',
-      '+faststart',
-      clip,
-    ]);
+    await runFfmpeg(realLikeClipArgs(369, clip));
     const info = await probeVideo(clip);
     const base: VideoOptions = { frames: 8, height: 112, width: 112, sampling: 'uniform' };
     const reference = await decodeVideo(clip, base);

@@ -4,7 +4,7 @@
  * Shared by training, evaluation and prediction.
  */
 import type * as Tfjs from '@tensorflow/tfjs';
-import type { Batch } from '../adapters/collate.js';
+import type { Batch, CollateOptions } from '../adapters/collate.js';
 import type { InputNames } from '../adapters/tf-data.js';
 import { ReelsetError } from '../errors.js';
 import { invalidArgument } from '../util/options.js';
@@ -142,6 +142,20 @@ export function textLength(specs: readonly InputSpec[]): number | undefined {
   const text = specs.find((s) => s.modality === 'text' && !s.mask);
   const l = text?.shape[1];
   return typeof l === 'number' && l > 0 ? l : undefined;
+}
+
+/**
+ * The collate options a model with these inputs takes: channels-last pixels, token ids padded or cut to
+ * its text length when that is fixed. Used by training, prediction (tfjs and onnxruntime) and the benches.
+ *
+ * @example
+ * ```ts
+ * const batch = collate(samples, collateOptionsFor(inputSpecs(model)));
+ * ```
+ */
+export function collateOptionsFor(specs: readonly InputSpec[]): CollateOptions {
+  const maxLength = textLength(specs);
+  return maxLength === undefined ? { layout: 'channels-last' } : { layout: 'channels-last', maxLength };
 }
 
 function concreteShape(shape: readonly (number | null)[], b: number): number[] {

@@ -14,11 +14,11 @@ import { checkInteger, invalidArgument } from '../util/options.js';
 import {
   buildInputs,
   checkOnly,
+  collateOptionsFor,
   inputSpecs,
   type ModalityName,
   resolveNames,
   shapeText,
-  textLength,
 } from './inputs.js';
 import { argmax, classNames } from './metrics.js';
 
@@ -133,11 +133,7 @@ export function collateForModel(
   samples: readonly Sample[],
   names?: InputNames,
 ): Batch {
-  const maxLength = textLength(inputSpecs(model, resolveNames(names)));
-  return collate(
-    samples,
-    maxLength === undefined ? { layout: 'channels-last' } : { layout: 'channels-last', maxLength },
-  );
+  return collate(samples, collateOptionsFor(inputSpecs(model, resolveNames(names))));
 }
 
 /**
@@ -159,7 +155,17 @@ export function labelNames(numClasses: number, labels: readonly string[] | undef
   return [...labels];
 }
 
-function toPredictions(
+/**
+ * The predictions of a batch from its probability rows (row-major `[batch.size, numClasses]`): the most
+ * probable label id (the lowest on a tie), its name (`labels`, checked, or {@link classNames}) and the row.
+ * Shared by the tfjs and the onnxruntime predictors.
+ *
+ * @example
+ * ```ts
+ * const [first] = toPredictions(batch, probabilities, 31, undefined);
+ * ```
+ */
+export function toPredictions(
   batch: Batch,
   probabilities: Float32Array,
   numClasses: number,

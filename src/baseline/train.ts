@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type * as Tfjs from '@tensorflow/tfjs';
 import { type BackendKind, explainBackendError, selectBackend } from '../adapters/backend.js';
-import { type Batch, type CollateOptions, collate } from '../adapters/collate.js';
+import { type Batch, collate } from '../adapters/collate.js';
 import type { TfBatch } from '../adapters/tf-data.js';
 import { loadTfjs } from '../adapters/tfjs.js';
 import { ReelsetError } from '../errors.js';
@@ -26,7 +26,7 @@ import {
   invalidArgument,
 } from '../util/options.js';
 import { readCheckpoint, restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { buildInputs, type InputSpec, inputSpecs, shapeText, textLength } from './inputs.js';
+import { buildInputs, collateOptionsFor, type InputSpec, inputSpecs, shapeText } from './inputs.js';
 import { BASELINE_FILES, type EpochRecord, saveBaseline, type TrainingSummary } from './model-dir.js';
 import { checkPreprocessing, type Preprocessing } from './preprocessing.js';
 
@@ -537,9 +537,7 @@ export async function trainBaseline(
 
     // The training pipeline: every epoch a fresh shuffle of the cache, in batches, repeated. Token ids are
     // padded or cut to the model's text length (as predict does).
-    const tokens = textLength(specs);
-    const collateOptions: CollateOptions =
-      tokens === undefined ? { layout: 'channels-last' } : { layout: 'channels-last', maxLength: tokens };
+    const collateOptions = collateOptionsFor(specs);
     const pipeline = trainCached
       .shuffle({ seed, bufferSize: shuffleBuffer })
       .batch(batchSize)

@@ -6,9 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import { type Batch, collate } from '../adapters/collate.js';
-import { inputArrays, MODALITIES, type ModalityName, specsOfInputs, textLength } from '../baseline/inputs.js';
-import { argmax } from '../baseline/metrics.js';
-import { labelNames, type Prediction, sampleBatches } from '../baseline/predict.js';
+import {
+  checkOnly,
+  collateOptionsFor,
+  inputArrays,
+  type ModalityName,
+  specsOfInputs,
+} from '../baseline/inputs.js';
+import { labelNames, type Prediction, sampleBatches, toPredictions } from '../baseline/predict.js';
 import {
   type BaselineDecodeOptions,
   checkPreprocessing,
@@ -235,29 +240,20 @@ export class OnnxClassifier {
     input: readonly Sample[] | Batch,
     options: Pick<OnnxPredictOptions, 'only'> = {},
   ): Promise<Prediction[]> {
-    const batch = Array.isArray(input) ? this.#collate(input as readonly Sample[]) : (input as Batch);
-    const keep = new Set<ModalityName>(options.only ?? MODALITIES);
-    for (const m of keep) checkOneOf('only[]', m, MODALITIES);
+    const batch = Array.isArray(input)
+      ? collate(input as readonly Sample[], collateOptionsFor(this.#specs))
+      : (input as Batch);
+    const keep = new Set<ModalityName>(checkOnly(options.only));
     const { ort, session } = this.#open;
     const feeds: Record<string, Ort.Tensor> = {};
     for (const a of inputArrays(this.#specs, batch, keep))
       feeds[a.name] = new ort.Tensor(a.dtype, a.data, a.shape);
     const out = (await session.run(feeds))[this.#output] as Ort.Tensor;
-    const classes = out.dims[1] as number;
-    const values = out.data as Float32Array;
-    const predictions: Prediction[] = [];
-    for (let i = 0; i < batch.size; i++) {
-      const row = Array.from(values.subarray(i * classes, (i + 1) * classes));
-      const labelId = argmax(row);
-      predictions.push({
-        id: batch.ids[i] as string,
-        label: this.labels[labelId] as string,
-        labelId,
-        probabilities: row,
-      });
+    try {
+      return toPredictions(batch, out.data as Float32Array, out.dims[1] as number, this.labels);
+    } finally {
+      out.dispose();
     }
-    out.dispose();
-    return predictions;
   }
 
   /**
@@ -295,13 +291,5 @@ export class OnnxClassifier {
    */
   async release(): Promise<void> {
     await this.#open.session.release();
-  }
-
-  #collate(samples: readonly Sample[]): Batch {
-    const maxLength = textLength(this.#specs);
-    return collate(
-      samples,
-      maxLength === undefined ? { layout: 'channels-last' } : { layout: 'channels-last', maxLength },
-    );
   }
 }
