@@ -30,9 +30,6 @@ const INDEX_FORMAT = 'reelset-shard-index';
  */
 export type MemberExt = 'json' | 'jpg' | 'mp4' | 'frames.u8';
 
-/** The extensions, in the order members of a sample are written. */
-export const MEMBER_EXTS: readonly MemberExt[] = ['json', 'jpg', 'mp4', 'frames.u8'];
-
 /**
  * The name of shard number `index`: `shard-000042.tar`.
  *

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ShardError } from './errors.js';
-import { type MemberExt, type SampleMeta, splitMemberName } from './format.js';
+import { type SampleMeta, splitMemberName } from './format.js';
 import { readTar } from './tar.js';
 
 /**
@@ -191,18 +191,4 @@ export class ShardReading {
   close(): Promise<void> {
     return this.#tap.close();
   }
-}
-
-/**
- * Keeps the member extensions that a reader needs in memory.
- *
- * @example
- * ```ts
- * const want = wantMembers(['json', 'jpg']);
- * want('mp4'); // false
- * ```
- */
-export function wantMembers(exts: readonly MemberExt[]): (ext: string) => boolean {
-  const set = new Set<string>(exts);
-  return (ext) => set.has(ext);
 }
