@@ -3,6 +3,7 @@
  * metadata as ffprobe reports it, so that a clip needs no ffprobe process; `undefined` whenever unsure.
  */
 import { type FileHandle, open } from 'node:fs/promises';
+import { parseSps, type SpsFacts } from './h264.js';
 
 /**
  * The first video track of an MP4, with each field as ffprobe (FFmpeg's mov demuxer) reports it for
@@ -42,6 +43,34 @@ export interface Mp4VideoTrack {
   presentationTicks: Float64Array;
   /** Indices (presentation order) of the keyframes (sync samples; every frame when there is no `stss`). */
   keyframes: Uint32Array;
+  /** What the track's one SPS says (size, picture order, whether reordering and colour are stated). */
+  sps: SpsFacts;
+  /** True when the sample entry has a `colr` box (colour the demuxer gives the decoder). */
+  colourBox: boolean;
+  /** Where each frame's bytes lie in the file; `undefined` when the sample tables do not add up. */
+  samples: Mp4Samples | undefined;
+}
+
+/**
+ * The frames of an H.264 track as bytes in the file, for feeding a decoder without a demuxer.
+ *
+ * @example
+ * ```ts
+ * const { offsets, sizes, decodeIndex } = (await readMp4VideoTrack('clip.mp4'))?.samples ?? fail();
+ * const firstShown = decodeIndex[0]; // the frame presented first, in decoding order
+ * ```
+ */
+export interface Mp4Samples {
+  /** Bytes of each NAL unit's length field inside a sample (1, 2 or 4). */
+  lengthSize: number;
+  /** The `avcC`'s parameter sets, its SPS first then its PPSs, each a NAL unit without a length field. */
+  parameterSets: Buffer[];
+  /** Byte offset in the file of each sample, in decoding order. */
+  offsets: Float64Array;
+  /** Byte size of each sample, in decoding order. */
+  sizes: Uint32Array;
+  /** For each presentation index, the decoding-order index of that frame's sample. */
+  decodeIndex: Uint32Array;
 }
 
 /**
@@ -277,118 +306,25 @@ function reduce(num: bigint, den: bigint): { num: number; den: number } {
   return { num: Number(n), den: Number(d) };
 }
 
-/** Exp-Golomb and fixed-width reads over an RBSP (emulation prevention removed), bounds-checked. */
-class Bits {
-  private bit = 0;
-  constructor(private readonly data: Uint8Array) {}
-
-  u(n: number): number {
-    let value = 0;
-    for (let i = 0; i < n; i++) {
-      const byte = this.data[this.bit >> 3] ?? unsure('the SPS ends early');
-      value = value * 2 + ((byte >> (7 - (this.bit & 7))) & 1);
-      this.bit++;
-    }
-    return value;
-  }
-
-  ue(): number {
-    let zeros = 0;
-    while (this.u(1) === 0) if (++zeros > 31) unsure('a bad Exp-Golomb code');
-    return 2 ** zeros - 1 + this.u(zeros);
-  }
-
-  se(): number {
-    const k = this.ue();
-    return k % 2 === 1 ? (k + 1) / 2 : -k / 2;
-  }
-}
-
-/** The RBSP of a NAL unit's payload: every emulation-prevention byte (the 03 of 00 00 03) removed. */
-function rbsp(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(payload.length);
-  let n = 0;
-  let zeros = 0;
-  for (const byte of payload) {
-    if (zeros >= 2 && byte === 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = byte === 0 ? zeros + 1 : 0;
-    out[n++] = byte;
-  }
-  return out.subarray(0, n);
-}
-
-const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
-
-/** The cropped frame size of an H.264 SPS (ffmpeg's decoder, hence ffprobe, reports this size). */
-function spsSize(nal: Buffer): { width: number; height: number } {
-  if (nal.length < 4 || ((nal[0] as number) & 0x1f) !== 7) unsure('not an SPS');
-  const r = new Bits(rbsp(nal.subarray(1)));
-  const profile = r.u(8);
-  r.u(16); // constraint flags, level
-  r.ue(); // seq_parameter_set_id
-  let chroma = 1;
-  let separate = 0;
-  if (HIGH_PROFILES.has(profile)) {
-    chroma = r.ue();
-    if (chroma > 3) unsure('a bad chroma_format_idc');
-    if (chroma === 3) separate = r.u(1);
-    r.ue(); // bit_depth_luma_minus8
-    r.ue(); // bit_depth_chroma_minus8
-    r.u(1); // qpprime_y_zero_transform_bypass_flag
-    if (r.u(1) === 1) {
-      for (let i = 0; i < (chroma === 3 ? 12 : 8); i++) {
-        if (r.u(1) === 0) continue;
-        let last = 8;
-        let next = 8;
-        for (let j = 0; j < (i < 6 ? 16 : 64); j++) {
-          if (next !== 0) next = (last + r.se() + 256) % 256;
-          last = next === 0 ? last : next;
-        }
-      }
-    }
-  }
-  r.ue(); // log2_max_frame_num_minus4
-  const pocType = r.ue();
-  if (pocType === 0) r.ue();
-  else if (pocType === 1) {
-    r.u(1);
-    r.se();
-    r.se();
-    const cycle = r.ue();
-    if (cycle > 255) unsure('a bad POC cycle');
-    for (let i = 0; i < cycle; i++) r.se();
-  } else if (pocType !== 2) unsure('a bad pic_order_cnt_type');
-  r.ue(); // max_num_ref_frames
-  r.u(1); // gaps_in_frame_num_value_allowed_flag
-  const widthMbs = r.ue() + 1;
-  const heightMapUnits = r.ue() + 1;
-  if (r.u(1) !== 1) unsure('interlaced (frame_mbs_only_flag 0)');
-  r.u(1); // direct_8x8_inference_flag
-  let crop = [0, 0, 0, 0];
-  if (r.u(1) === 1) crop = [r.ue(), r.ue(), r.ue(), r.ue()];
-  const mono = chroma === 0 || separate === 1;
-  const unitX = mono ? 1 : chroma === 3 ? 1 : 2;
-  const unitY = mono ? 1 : chroma === 1 ? 2 : 1;
-  const [left, right, top, bottom] = crop as [number, number, number, number];
-  const width = widthMbs * 16 - unitX * (left + right);
-  const height = heightMapUnits * 16 - unitY * (top + bottom);
-  if (!(width > 0 && height > 0)) unsure('a bad cropping');
-  return { width, height };
-}
-
-/** The `avcC` of an `avc1`/`avc3` sample entry: its one SPS's size. */
-function avcSize(buf: Buffer, entry: Box): { width: number; height: number } {
+/**
+ * The `avcC` of an `avc1`/`avc3` sample entry: its one SPS (read), the NAL length size and the parameter
+ * sets (SPS, then PPS) as the decoder gets them.
+ */
+function avcConfig(buf: Buffer, entry: Box): { sps: SpsFacts; lengthSize: number; parameterSets: Buffer[] } {
   // VisualSampleEntry: 6 reserved + 2 data_reference_index + 70 bytes of visual fields, then child boxes.
   const avcC = need(boxes(buf, entry.start + 78, entry.end), 'avcC');
   const r = reader(buf, avcC);
   if (r.u8() !== 1) unsure('an avcC version');
-  r.skip(4); // profile, compatibility, level, lengthSizeMinusOne
+  r.skip(3); // profile, compatibility, level
+  const lengthSize = (r.u8() & 3) + 1;
+  if (lengthSize === 3) unsure('a NAL length size of 3');
   const spsCount = r.u8() & 0x1f;
   if (spsCount !== 1) unsure(`${spsCount} SPS in avcC`);
-  return spsSize(r.bytes(r.u16()));
+  const sps = r.bytes(r.u16());
+  const parameterSets = [sps];
+  const ppsCount = r.u8();
+  for (let i = 0; i < ppsCount; i++) parameterSets.push(r.bytes(r.u16()));
+  return { sps: parseSps(sps), lengthSize, parameterSets };
 }
 
 interface Table {
@@ -450,7 +386,7 @@ export async function readMp4VideoTrack(
     const { size } = await file.stat();
     const at = await findMoov(file, size, limits.maxTopLevelBoxes ?? 1024);
     if (at.size > maxMoov) unsure('the moov is too large');
-    return parseMoov(await readAt(file, at.size, at.position), maxSamples);
+    return parseMoov(await readAt(file, at.size, at.position), { maxSamples, fileSize: size });
   } catch {
     // Unsure, an I/O error, or anything else: ffprobe decides (and reports the file's error if any).
     return undefined;
@@ -460,7 +396,7 @@ export async function readMp4VideoTrack(
 }
 
 /** The first video track of a `moov` box's payload. */
-function parseMoov(buf: Buffer, maxSamples: number): Mp4VideoTrack {
+function parseMoov(buf: Buffer, file: TrackLimits): Mp4VideoTrack {
   const moov = boxes(buf, 0, buf.length);
   if (moov.some((b) => b.type === 'mvex')) unsure('a fragmented MP4 (mvex)');
   const mvhd = reader(buf, need(moov, 'mvhd'));
@@ -477,9 +413,15 @@ function parseMoov(buf: Buffer, maxSamples: number): Mp4VideoTrack {
     hdlr.version([0]);
     hdlr.skip(4);
     if (hdlr.bytes(4).toString('latin1') !== 'vide') continue;
-    return parseTrack(buf, children, mdia, movieTimescale, maxSamples);
+    return parseTrack(buf, children, mdia, movieTimescale, file);
   }
   return unsure('no video track');
+}
+
+/** The most samples a track may have, and the file's size (every sample must lie inside it). */
+interface TrackLimits {
+  maxSamples: number;
+  fileSize: number;
 }
 
 function range(box: Box): [number, number] {
@@ -491,7 +433,7 @@ function parseTrack(
   trak: Box[],
   mdia: Box[],
   movieTimescale: number,
-  maxSamples: number,
+  { maxSamples, fileSize }: TrackLimits,
 ): Mp4VideoTrack {
   // tkhd: version, flags, times, track id, reserved, duration, reserved, layer, group, volume, reserved.
   const tkhd = reader(buf, need(trak, 'tkhd'));
@@ -521,8 +463,10 @@ function parseTrack(
   const visual = new Reader(buf, entry.start, entry.end);
   visual.skip(8 + 16);
   const declared = { width: visual.u16(), height: visual.u16() };
-  const size = avcSize(buf, entry);
-  if (size.width !== declared.width || size.height !== declared.height) unsure('SPS and stsd sizes differ');
+  const avc = avcConfig(buf, entry);
+  const { sps } = avc;
+  if (sps.width !== declared.width || sps.height !== declared.height) unsure('SPS and stsd sizes differ');
+  const colourBox = boxes(buf, entry.start + 78, entry.end).some((b) => b.type === 'colr');
 
   // Sample table: stts (durations), stsz (count), ctts (offsets), stss (keyframes), chunks present.
   const stts = runs(buf, need(stbl, 'stts'), false);
@@ -536,11 +480,15 @@ function parseTrack(
   const stsz = reader(buf, need(stbl, 'stsz'));
   stsz.version([0]);
   const sampleSize = stsz.u32();
-  const sizes = stsz.u32();
-  if (sizes !== frameCount) unsure('stsz and stts disagree on the sample count');
-  if (sampleSize === 0) stsz.skip(4 * sizes);
-  need(stbl, 'stsc');
-  if (!only(stbl, 'stco') === !only(stbl, 'co64')) unsure('not exactly one of stco and co64');
+  if (stsz.count(sampleSize === 0 ? 4 : 0) !== frameCount)
+    unsure('stsz and stts disagree on the sample count');
+  const sizes = new Uint32Array(frameCount);
+  if (sampleSize === 0) for (let i = 0; i < frameCount; i++) sizes[i] = stsz.u32();
+  else sizes.fill(sampleSize);
+  const stsc = need(stbl, 'stsc');
+  const stco = only(stbl, 'stco');
+  const co64 = only(stbl, 'co64');
+  if (!stco === !co64) unsure('not exactly one of stco and co64');
 
   const dts = new Float64Array(frameCount);
   const pts = new Float64Array(frameCount);
@@ -619,8 +567,8 @@ function parseTrack(
   return {
     codec,
     fourcc: entry.type,
-    width: size.width,
-    height: size.height,
+    width: sps.width,
+    height: sps.height,
     rotation,
     timescale,
     durationTicks: duration,
@@ -630,7 +578,67 @@ function parseTrack(
     averageFrameRate: reduce(BigInt(timescale) * BigInt(frameCount), BigInt(sum)),
     presentationTicks: sorted,
     keyframes,
+    sps,
+    colourBox,
+    samples: sampleTable(
+      buf,
+      { stsc, chunks: (stco ?? co64) as Box, wide: !stco },
+      sizes,
+      pts,
+      fileSize,
+      avc,
+    ),
   };
+}
+
+/**
+ * Where each sample's bytes lie (`stsc` runs over the chunk offsets), checked to lie inside the file, and
+ * the presentation-to-decoding order; `undefined` when the tables do not add up (the metadata above stays
+ * good: ffmpeg demuxes such a file itself).
+ */
+function sampleTable(
+  buf: Buffer,
+  boxesOf: { stsc: Box; chunks: Box; wide: boolean },
+  sizes: Uint32Array,
+  pts: Float64Array,
+  fileSize: number,
+  avc: { lengthSize: number; parameterSets: Buffer[] },
+): Mp4Samples | undefined {
+  try {
+    const chunks = reader(buf, boxesOf.chunks);
+    chunks.version([0]);
+    const chunkCount = chunks.count(boxesOf.wide ? 8 : 4);
+    const stsc = reader(buf, boxesOf.stsc);
+    stsc.version([0]);
+    const runCount = stsc.count(12);
+    const runs = Array.from({ length: runCount }, () => ({
+      first: stsc.u32(),
+      perChunk: stsc.u32(),
+      id: stsc.u32(),
+    }));
+    const offsets = new Float64Array(sizes.length);
+    let sample = 0;
+    let run = 0;
+    for (let chunk = 1; chunk <= chunkCount; chunk++) {
+      while (run + 1 < runCount && (runs[run + 1] as { first: number }).first <= chunk) run++;
+      const current = runs[run] ?? unsure('no stsc entry');
+      if (current.first > chunk || current.perChunk === 0 || current.id !== 1) unsure('a bad stsc entry');
+      let at = boxesOf.wide ? chunks.u64() : chunks.u32();
+      for (let j = 0; j < current.perChunk; j++, sample++) {
+        if (sample >= sizes.length) unsure('chunks hold more samples than the track');
+        const size = sizes[sample] as number;
+        if (size === 0 || at + size > fileSize) unsure('a sample outside the file');
+        offsets[sample] = at;
+        at += size;
+      }
+    }
+    if (sample !== sizes.length) unsure('chunks hold fewer samples than the track');
+    const decodeIndex = Uint32Array.from(pts.keys()).sort((a, b) => (pts[a] as number) - (pts[b] as number));
+    return { ...avc, offsets, sizes, decodeIndex };
+  } catch (err) {
+    if (err instanceof Unsure) return undefined;
+    throw err;
+  }
 }
 
 /** The index of `ticks` in the sorted presentation times (binary search; present by construction). */
