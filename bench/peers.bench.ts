@@ -6,7 +6,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toolPath } from '../src/loaders/decode/ffmpeg.js';
+import { runFfmpeg, toolPath } from '../src/loaders/decode/ffmpeg.js';
+import { readMp4VideoTrack } from '../src/loaders/decode/mp4-boxes.js';
+import { prunedStream } from '../src/loaders/decode/pruned-stream.js';
 import { LABELS } from '../src/loaders/layout/labels.js';
 import { synthesize } from '../src/synth/index.js';
 import { frameCount } from '../src/synth/video.js';
@@ -275,6 +277,35 @@ async function decodeLimitPass(lastFrames: ReadonlyMap<string, number>): Promise
   return cpuTimes().children - before;
 }
 
+/**
+ * The streams of the pruned decode limit: each clip's H.264 up to its last wanted frame without the frames
+ * nothing refers to ({@link prunedStream}), the least decoding that gives exactly the wanted frames.
+ */
+async function prunedStreams(wanted: ReadonlyMap<string, number[]>): Promise<Buffer[]> {
+  const streams: Buffer[] = [];
+  for (const [clip, frames] of wanted) {
+    const track = await readMp4VideoTrack(clip);
+    const pruned = track && (await prunedStream(clip, track, frames));
+    if (!pruned) throw new Error(`${clip} cannot be pruned: the pruned decode limit needs every clip`);
+    streams.push(pruned.annexB);
+  }
+  return streams;
+}
+
+/** One pass of the pruned decode limit: like {@link decodeLimitPass}, each stream on ffmpeg's stdin. */
+async function prunedLimitPass(streams: readonly Buffer[]): Promise<number> {
+  const before = cpuTimes().children;
+  await forEachLimit([...streams], os.availableParallelism(), async (stream) => {
+    await runFfmpeg(
+      ['-hide_banner', '-v', 'error', '-threads', '1', '-f', 'h264', '-i', 'pipe:0', '-f', 'null', '-'],
+      {
+        input: stream,
+      },
+    );
+  });
+  return cpuTimes().children - before;
+}
+
 /** The commit measured, and whether src/ differs from it (the library may change between two runs). */
 async function gitState(): Promise<string> {
   try {
@@ -344,7 +375,9 @@ export default async function bench(): Promise<BenchResult[]> {
     const runs: Record<string, Run[]> = {};
     for (const loader of loaders) runs[loader.name] = [];
     const limitCpu: number[] = [];
+    const prunedCpu: number[] = [];
     let lastFrames = new Map<string, number>();
+    let streams: Buffer[] = [];
     // Rounds: each loader once (PASSES passes in a fresh process), then the decode limit; medians over rounds.
     for (let round = 0; round < ROUNDS; round++) {
       for (const loader of loaders) {
@@ -352,15 +385,19 @@ export default async function bench(): Promise<BenchResult[]> {
         runs[loader.name]?.push(run);
         if (round === 0 && loader.name === 'reelset plain') {
           lastFrames = new Map(Object.entries(run.wanted).map(([clip, w]) => [clip, Math.max(...w)]));
+          streams = await prunedStreams(new Map(Object.entries(run.wanted)));
         }
       }
       limitCpu.push(await decodeLimitPass(lastFrames));
+      prunedCpu.push(await prunedLimitPass(streams));
       load.push(os.loadavg()[0] as number);
     }
     const cores = os.availableParallelism();
     const clips = lastFrames.size;
     const limits = limitCpu.map((cpu) => cores / (cpu / clips));
     const limit = median(limits);
+    const prunedLimits = prunedCpu.map((cpu) => cores / (cpu / clips));
+    const prunedLimit = median(prunedLimits);
     const medianRate = (name: string): number => {
       const list = runs[name];
       return list && list.length > 0 ? median(list.map(rate)) : Number.NaN;
@@ -396,7 +433,11 @@ export default async function bench(): Promise<BenchResult[]> {
       `${fmt(
         limitCpu.map((c) => c / clips),
         3,
-      )} CPU s a clip -> ${fmt(limits)} samples/s`;
+      )} CPU s a clip -> ${fmt(limits)} samples/s; pruned decode limit = the same over each clip's H.264 without the ` +
+      `frames nothing refers to (what decodeVideo feeds ffmpeg for exact frames), on stdin: ${fmt(
+        prunedCpu.map((c) => c / clips),
+        3,
+      )} CPU s a clip -> ${fmt(prunedLimits)} samples/s`;
     const skipNote = (name: string): string => (skipped[name] ? `${name} ${skipped[name]}. ` : '');
     const notes = (ratio: string): string =>
       `${ratio}. ${skipNote('torch pyav')}${skipNote('torch opencv-seek')}${work}. ${limitNote}. ${sameFrames ? `${sameFrames}. ` : ''}${details}. ${machine}; ${secondsSince(started).toFixed(0)} s in all`;
@@ -448,6 +489,15 @@ export default async function bench(): Promise<BenchResult[]> {
         goal: 0.85,
         unit: 'samples/s',
         notes: `ratio = reelset plain samples/s / decode limit samples/s. ${limitNote}`,
+      }),
+      result({
+        name: 'peers: reelset plain vs the pruned decode limit (the least decoding that gives the exact frames)',
+        reelset: plain,
+        peer: prunedLimit,
+        ratio: plain / prunedLimit,
+        goal: 0.85,
+        unit: 'samples/s',
+        notes: `ratio = reelset plain samples/s / pruned decode limit samples/s: how close the loader comes to its own decoder's work; same run`,
       }),
       result({
         name: 'peers: reelset ndarray vs the decode limit',

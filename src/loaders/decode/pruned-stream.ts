@@ -9,29 +9,55 @@ import { H264Unsure, isDisposable, isIdr, splitNalUnits } from './h264.js';
 import type { Mp4VideoTrack } from './mp4-boxes.js';
 
 /**
- * The stream to decode, and where the wanted frames are among the frames it gives.
+ * The stream to decode, which frames it gives and where they are among the frames it decodes.
  *
  * @example
  * ```ts
  * const pruned: PrunedStream | undefined = await prunedStream('clip.mp4', track, [23, 69, 115]);
- * // { annexB: <Buffer 00 00 00 01 67 ...>, outputIndices: [12, 36, 60], decoded: 76, dropped: 40 }
+ * // { annexB: <Buffer 00 00 00 01 67 ...>, frames: [23, 69, 115], outputIndices: [12, 36, 60],
+ * //   decoded: 76, dropped: 40 }
  * ```
  */
 export interface PrunedStream {
   /** Parameter sets, then the kept access units in decoding order, each NAL unit after a start code. */
   annexB: Buffer;
-  /** For each wanted frame, its index among the decoded frames in presentation order. */
+  /**
+   * The frames given for the wanted ones, as presentation indices, ascending and distinct: the wanted frames
+   * themselves, or with `nearestReference` the first reference frame at or after each.
+   */
+  frames: number[];
+  /** For each of `frames`, its index among the frames the stream decodes to (in presentation order). */
   outputIndices: number[];
   /** Frames in the stream. */
   decoded: number;
-  /** Frames left out (up to the last wanted frame, in decoding order). */
+  /** Frames left out (up to the last one kept, in decoding order). */
   dropped: number;
 }
 
-/** The most bytes read for one clip's stream; a longer span is left to ffmpeg's own demuxer. */
+/**
+ * Options of {@link prunedStream}.
+ *
+ * @example
+ * ```ts
+ * const options: PruneOptions = { nearestReference: true, maxBytes: 64 * 2 ** 20 };
+ * ```
+ */
+export interface PruneOptions {
+  /** The most bytes read for the clip; more is left to ffmpeg's demuxer. Default {@link MAX_PRUNED_BYTES}. */
+  maxBytes?: number;
+  /**
+   * Give the first reference frame at or after each wanted frame instead of the frame itself, so that no
+   * frame nothing refers to is decoded at all (`accuracy: 'nearest-reference'`). Default false.
+   */
+  nearestReference?: boolean;
+}
+
+/** The most bytes read for one clip's stream by default; a longer span is left to ffmpeg's own demuxer. */
 export const MAX_PRUNED_BYTES = 256 * 2 ** 20;
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
+
+type PrunableTrack = Mp4VideoTrack & { samples: NonNullable<Mp4VideoTrack['samples']> };
 
 /**
  * Whether a track's frames can be fed to the decoder without the container and still give the frames
@@ -39,9 +65,7 @@ const START_CODE = Buffer.from([0, 0, 0, 1]);
  * frames), a stated reordering depth (so that frames come out in order whatever is dropped), and no `colr`
  * box unless the SPS states the colour itself.
  */
-function prunable(
-  track: Mp4VideoTrack,
-): track is Mp4VideoTrack & { samples: NonNullable<Mp4VideoTrack['samples']> } {
+function prunable(track: Mp4VideoTrack): track is PrunableTrack {
   return (
     track.samples !== undefined &&
     track.rotation === 0 &&
@@ -50,12 +74,41 @@ function prunable(
   );
 }
 
+/** The bytes of samples 0..last (decoding order) in one read, with the offset of the first; or undefined. */
+async function readSpan(
+  path: string,
+  track: PrunableTrack,
+  last: number,
+  maxBytes: number,
+): Promise<{ span: Buffer; start: number } | undefined> {
+  const { offsets, sizes } = track.samples;
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  for (let i = 0; i <= last; i++) {
+    start = Math.min(start, offsets[i] as number);
+    end = Math.max(end, (offsets[i] as number) + (sizes[i] as number));
+  }
+  if (end - start > maxBytes) return undefined;
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, 'r');
+    const span = Buffer.allocUnsafe(end - start);
+    const { bytesRead } = await file.read(span, 0, span.length, start);
+    return bytesRead === span.length ? { span, start } : undefined;
+  } catch {
+    return undefined; // ffmpeg reads the file itself and reports what is wrong with it
+  } finally {
+    await file?.close().catch(() => undefined);
+  }
+}
+
 /**
  * Builds the stream that decodes the frames at presentation indices `wanted` exactly, skipping every frame
- * no other frame refers to unless it is wanted; frames after the last wanted one (in decoding order) are
- * not read. Returns `undefined`, for ffmpeg's own demuxer to decode the file, whenever this is not sure to
- * give the same frames: see {@link prunable}, a first frame that is not an IDR, a sample whose NAL units
- * do not fit it, or more than {@link MAX_PRUNED_BYTES} to read.
+ * no other frame refers to unless it is wanted; frames after the last one kept (in decoding order) are not
+ * read. Returns `undefined`, for ffmpeg's own demuxer to decode the file, whenever this is not sure to give
+ * the same frames: see {@link prunable}, a first frame that is not an IDR, a sample whose NAL units do not
+ * fit it, more than `maxBytes` to read, or (with `nearestReference`) a wanted frame with no reference
+ * frame at or after it among those read.
  *
  * @param wanted Presentation indices (0-based) of the frames to decode, each below `track.frameCount`.
  * @example
@@ -69,55 +122,58 @@ export async function prunedStream(
   path: string,
   track: Mp4VideoTrack,
   wanted: readonly number[],
+  { maxBytes = MAX_PRUNED_BYTES, nearestReference = false }: PruneOptions = {},
 ): Promise<PrunedStream | undefined> {
   if (!prunable(track) || wanted.length === 0) return undefined;
-  const { samples } = track;
-  const wantedDecode = new Set(wanted.map((p) => samples.decodeIndex[p] as number));
-  const last = Math.max(...wantedDecode);
-  let start = Number.POSITIVE_INFINITY;
-  let end = 0;
-  for (let i = 0; i <= last; i++) {
-    start = Math.min(start, samples.offsets[i] as number);
-    end = Math.max(end, (samples.offsets[i] as number) + (samples.sizes[i] as number));
-  }
-  if (end - start > MAX_PRUNED_BYTES) return undefined;
-  let file: FileHandle | undefined;
-  let span: Buffer;
-  try {
-    file = await open(path, 'r');
-    span = Buffer.allocUnsafe(end - start);
-    const { bytesRead } = await file.read(span, 0, span.length, start);
-    if (bytesRead !== span.length) return undefined;
-  } catch {
-    return undefined; // ffmpeg reads the file itself and reports what is wrong with it
-  } finally {
-    await file?.close().catch(() => undefined);
-  }
-  const parts: Buffer[] = samples.parameterSets.flatMap((nal) => [START_CODE, nal]);
-  const kept = new Uint8Array(last + 1);
+  const { decodeIndex, offsets, sizes, lengthSize } = track.samples;
+  const last = Math.max(...wanted.map((p) => decodeIndex[p] as number));
+  const read = await readSpan(path, track, last, maxBytes);
+  if (!read) return undefined;
+  const units: Uint8Array[][] = [];
+  const disposable = new Uint8Array(last + 1);
   try {
     for (let i = 0; i <= last; i++) {
-      const at = (samples.offsets[i] as number) - start;
-      const nals = splitNalUnits(span.subarray(at, at + (samples.sizes[i] as number)), samples.lengthSize);
+      const at = (offsets[i] as number) - read.start;
+      const nals = splitNalUnits(read.span.subarray(at, at + (sizes[i] as number)), lengthSize);
       if (i === 0 && !isIdr(nals)) return undefined;
-      if (!wantedDecode.has(i) && isDisposable(nals)) continue;
-      kept[i] = 1;
-      for (const nal of nals) parts.push(START_CODE, nal as Buffer);
+      units.push(nals);
+      disposable[i] = isDisposable(nals) ? 1 : 0;
     }
   } catch (err) {
     if (err instanceof H264Unsure) return undefined;
     throw err;
   }
+  /** The first frame at or after presentation index `p` that other frames refer to, among those read. */
+  const nearest = (p: number): number | undefined => {
+    for (let q = p; q < track.frameCount; q++) {
+      const d = decodeIndex[q] as number;
+      if (d > last) return undefined;
+      if (disposable[d] === 0) return q;
+    }
+    return undefined;
+  };
+  const chosen = nearestReference ? wanted.map(nearest) : wanted;
+  if (chosen.some((p) => p === undefined)) return undefined;
+  const frames = [...new Set(chosen as number[])].sort((a, b) => a - b);
+  const keep = new Set(frames.map((p) => decodeIndex[p] as number));
+  const lastKept = Math.max(...keep);
+  const parts: Uint8Array[] = track.samples.parameterSets.flatMap((nal) => [START_CODE, nal]);
+  const kept = new Uint8Array(lastKept + 1);
+  for (let i = 0; i <= lastKept; i++) {
+    if (!keep.has(i) && disposable[i] === 1) continue;
+    kept[i] = 1;
+    for (const nal of units[i] as Uint8Array[]) parts.push(START_CODE, nal);
+  }
   // Rank of each kept frame in presentation order: the decoder outputs the kept frames in that order.
   const rank = new Map<number, number>();
   for (let p = 0, n = 0; p < track.frameCount; p++) {
-    if (kept[samples.decodeIndex[p] as number] === 1) rank.set(p, n++);
+    if (kept[decodeIndex[p] as number] === 1) rank.set(p, n++);
   }
-  const decoded = rank.size;
   return {
     annexB: Buffer.concat(parts),
-    outputIndices: wanted.map((p) => rank.get(p) as number),
-    decoded,
-    dropped: last + 1 - decoded,
+    frames,
+    outputIndices: frames.map((p) => rank.get(p) as number),
+    decoded: rank.size,
+    dropped: lastKept + 1 - rank.size,
   };
 }

@@ -422,12 +422,13 @@ function seededRandom(seed: number, key: string): () => number {
  * The frames to keep, planned before decoding:
  * - `all`: every decoded frame (then `pick` chooses T of them in JS, or they are padded);
  * - `indices`: frame numbers (0-based, presentation order), selected with `select=eq(n,i)+...`;
- * - `times`: target times; for each, the first frame whose time is >= the target (select on `t`, `prev_t`).
+ * - `times`: target times; for each, the first frame whose time is >= the target (select on `t`, `prev_t`);
+ *   `nearestReference` holds the frame numbers behind the times of `accuracy: 'nearest-reference'`.
  */
 type Plan =
   | { kind: 'all'; limit: number | null; pick: 'even' | 'first' }
   | { kind: 'indices'; indices: number[] }
-  | { kind: 'times'; times: number[] };
+  | { kind: 'times'; times: number[]; nearestReference?: number[] };
 
 /** Segment k of n frames into t parts: [floor(k n / t), floor((k + 1) n / t)); non-empty when n >= t. */
 function segmentIndices(n: number, t: number, choose: (lo: number, size: number) => number): number[] {
@@ -460,7 +461,11 @@ function plan(info: VideoInfo, o: ResolvedVideoOptions, key: string): Plan {
     if (o.accuracy === 'exact') return { kind: 'indices', indices };
     // Frame numbers count decoded frames only once some are skipped: select by time instead, from half a
     // frame before each chosen frame (so the frame itself when it is decoded, else the next one).
-    return { kind: 'times', times: indices.map((i) => Math.max(0, (i - 0.5) / rate)) };
+    return {
+      kind: 'times',
+      times: indices.map((i) => Math.max(0, (i - 0.5) / rate)),
+      nearestReference: indices,
+    };
   }
   // Variable frame rate (or no frame count): segments of time, not of frame numbers.
   const d = info.durationSec;
@@ -500,10 +505,13 @@ function decodeArgs(path: string, source: Source, o: ResolvedVideoOptions, p: Pl
   const level = source.showinfo ? 'info' : 'error';
   const args = ['-hide_banner', '-nostats', '-v', level, '-threads', String(o.threads)];
   if (o.skipLoopFilter) args.push('-skip_loop_filter', 'all');
-  if (o.sampling === 'keyframes') args.push('-skip_frame', 'nokey');
-  else if (o.accuracy === 'nearest-reference') args.push('-skip_frame', 'noref');
-  if (source.input === 'file') args.push('-nostdin', '-i', path);
-  else args.push('-f', 'h264', '-i', 'pipe:0');
+  if (source.input === 'file') {
+    if (o.sampling === 'keyframes') args.push('-skip_frame', 'nokey');
+    else if (o.accuracy === 'nearest-reference') args.push('-skip_frame', 'noref');
+    args.push('-nostdin', '-i', path);
+  } else {
+    args.push('-f', 'h264', '-i', 'pipe:0');
+  }
   args.push('-map', '0:V:0', '-an', '-sn', '-dn');
   const select = selectExpression(p);
   const filters = [
@@ -529,10 +537,10 @@ function showinfoSeconds(ticks: number, timescale: number): number {
 }
 
 /**
- * Runs the decode: for exact frame numbers of an MP4 whose boxes were read, the stream without the frames
- * nothing refers to ({@link prunedStream}: the same frames for less decoding), with the times from the
- * boxes; otherwise the file itself, with the times from `showinfo`. Resolves with raw RGB and the times
- * read so far (`NaN`-free only for frames ffmpeg reported).
+ * Runs the decode: for frame numbers of an MP4 whose boxes were read (exact, or the nearest references),
+ * the stream without the frames nothing refers to ({@link prunedStream}: the same frames for less
+ * decoding), with the times from the boxes; otherwise the file itself, with the times from `showinfo`.
+ * Resolves with raw RGB and the time of each frame ffmpeg gave.
  */
 async function runDecode(
   path: string,
@@ -542,19 +550,19 @@ async function runDecode(
   timeoutMs: number,
 ): Promise<{ stdout: Buffer; times: number[] }> {
   const run = { timeoutMs, timeoutCode: 'REELSET_E_TIMEOUT' } as const;
-  const pruned = p.kind === 'indices' && track ? await prunedStream(path, track, p.indices) : undefined;
+  const wanted = p.kind === 'indices' ? p.indices : p.kind === 'times' ? p.nearestReference : undefined;
+  const nearestReference = p.kind === 'times';
+  const pruned = wanted && track ? await prunedStream(path, track, wanted, { nearestReference }) : undefined;
   try {
-    if (pruned && track && p.kind === 'indices') {
-      const source: Source = { input: 'h264-stdin', showinfo: false };
+    if (pruned && track) {
       const selected: Plan = { kind: 'indices', indices: pruned.outputIndices };
-      const { stdout } = await runFfmpeg(decodeArgs(path, source, o, selected), {
-        ...run,
-        input: pruned.annexB,
-      });
-      const times = p.indices.map((i) =>
-        showinfoSeconds(track.presentationTicks[i] as number, track.timescale),
-      );
-      return { stdout, times };
+      const args = decodeArgs(path, { input: 'h264-stdin', showinfo: false }, o, selected);
+      const { stdout } = await runFfmpeg(args, { ...run, input: pruned.annexB });
+      const ticks = track.presentationTicks;
+      return {
+        stdout,
+        times: pruned.frames.map((f) => showinfoSeconds(ticks[f] as number, track.timescale)),
+      };
     }
     const times: number[] = [];
     const { stdout } = await runFfmpeg(decodeArgs(path, { input: 'file', showinfo: true }, o, p), {
