@@ -8,6 +8,8 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { runFfmpeg, toolPath } from '../src/loaders/decode/ffmpeg.js';
+import { readMp4VideoTrack } from '../src/loaders/decode/mp4-boxes.js';
+import { prunedStream } from '../src/loaders/decode/pruned-stream.js';
 import {
   decodeVideo,
   decodeVideoWithProbe,
@@ -118,6 +120,79 @@ async function versus(
   return result({ ...row, reelset, peer, ratio: peer / reelset, unit: 's', notes: notes(runs) });
 }
 
+/** Mean absolute difference of two frame buffers (0-255). */
+function meanDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] as number) - (b[i] as number));
+  return sum / a.length;
+}
+
+/** CPU seconds (self and children) of one decode through ffmpeg's demuxer ({@link decodeVideoWithProbe}). */
+async function cpuDecodeDemuxed(path: string, options: VideoOptions): Promise<number> {
+  const start = cpuSeconds();
+  await decodeVideoWithProbe(probeVideo, path, options);
+  return cpuSeconds() - start;
+}
+
+/** Exact frames: the pruned stream (decodeVideo) against the demuxed file, in CPU a clip; bytes compared. */
+async function cpuVersus(
+  clip: string,
+  base: VideoOptions,
+  reference: ArrayLike<number>,
+  frames: number[],
+): Promise<BenchResult> {
+  const runs = await alternate(
+    RUNS,
+    () => cpuDecode(clip, base),
+    () => cpuDecodeDemuxed(clip, base),
+  );
+  const demuxed = await decodeVideoWithProbe(probeVideo, clip, base);
+  const track = await readMp4VideoTrack(clip);
+  const pruned = track && (await prunedStream(clip, track, frames));
+  return result({
+    name: 'video: exact frames, the stream without unreferenced frames vs the demuxed file (CPU)',
+    reelset: median(runs.a),
+    peer: median(runs.b),
+    ratio: median(runs.b) / median(runs.a),
+    goal: 1.2,
+    unit: 'cpu s',
+    notes:
+      `ratio = demuxed-file CPU s / pruned-stream CPU s a clip (process + reaped children, 10 ms ticks), medians of ${RUNS} ` +
+      `alternating runs; the stream keeps ${pruned?.decoded} frames and leaves out ${pruned?.dropped} (up to the last ` +
+      `wanted frame); mean pixel difference ${meanDifference(demuxed.data, reference).toFixed(3)} (0 = bit-exact). ` +
+      `pruned [${fmt(runs.a)}], demuxed [${fmt(runs.b)}]`,
+  });
+}
+
+/** Opt-in `accuracy: 'nearest-reference'` against exact frames (both pruned): CPU, and what it costs in pixels. */
+async function nearestVersusExact(
+  clip: string,
+  base: VideoOptions,
+  reference: ArrayLike<number>,
+): Promise<BenchResult> {
+  const nearestOptions: VideoOptions = { ...base, accuracy: 'nearest-reference' };
+  const runs = await alternate(
+    RUNS,
+    () => cpuDecode(clip, nearestOptions),
+    () => cpuDecode(clip, base),
+  );
+  const nearest = await decodeVideo(clip, nearestOptions);
+  const exact = await decodeVideo(clip, base);
+  const moved = nearest.timesSec.filter((t, k) => t !== exact.timesSec[k]).length;
+  return result({
+    name: "video: accuracy 'nearest-reference' vs exact (CPU, both reelset)",
+    reelset: median(runs.a),
+    peer: median(runs.b),
+    ratio: median(runs.b) / median(runs.a),
+    goal: 0,
+    unit: 'cpu s',
+    notes:
+      `reported, no goal: ratio = exact CPU s / nearest-reference CPU s a clip, medians of ${RUNS} alternating runs; ` +
+      `${moved} of ${exact.timesSec.length} frames moved to the next reference frame, mean pixel difference ` +
+      `${meanDifference(nearest.data, reference).toFixed(2)} (0-255). nearest [${fmt(runs.a)}], exact [${fmt(runs.b)}]`,
+  });
+}
+
 async function timeDecode(path: string, options: VideoOptions): Promise<number> {
   return (await timed(() => decodeVideo(path, options))).seconds;
 }
@@ -172,8 +247,9 @@ export default async function bench(): Promise<BenchResult[]> {
       () => peerRun('1'),
       ({ a, b }) =>
         `ratio = ffmpeg s / reelset s (goal reelset/ffmpeg <= 1.15, i.e. ratio >= 0.87). reelset = probeVideo ` +
-        `(the MP4's boxes) + one ffmpeg (select by n, scale, showinfo) + convert; peer = the same ffmpeg command with the ` +
-        `indices precomputed, spawn-to-exit wall. Identical bytes: ${same}. reelset runs [${fmt(a)}], ` +
+        `(the MP4's boxes) + the H.264 stream without the frames nothing refers to on ffmpeg's stdin (select by n, ` +
+        `scale) + convert; peer = one ffmpeg command on the file with the indices precomputed, spawn-to-exit wall. ` +
+        `Identical bytes: ${same}. reelset runs [${fmt(a)}], ` +
         `ffmpeg [${fmt(b)}]. ${clipNote}`,
     );
     rows.push(vsFfmpeg);
@@ -253,10 +329,6 @@ export default async function bench(): Promise<BenchResult[]> {
     const rl = median(vsLoop.a);
     const pl = median(vsLoop.b);
     const loopFrames = await decodeVideo(clip, { ...base, skipLoopFilter: true });
-    let diff = 0;
-    for (let i = 0; i < loopFrames.data.length; i++) {
-      diff += Math.abs((loopFrames.data[i] as number) - (reference.data[i] as number));
-    }
     rows.push(
       result({
         name: 'video: skipLoopFilter vs default, CPU (both reelset)',
@@ -266,7 +338,7 @@ export default async function bench(): Promise<BenchResult[]> {
         goal: 1.1,
         unit: 'cpu s',
         notes:
-          `ratio = default CPU s / skip_loop_filter CPU s (process + reaped children, 10 ms ticks); mean absolute pixel difference ${(diff / loopFrames.data.length).toFixed(2)} ` +
+          `ratio = default CPU s / skip_loop_filter CPU s (process + reaped children, 10 ms ticks); mean absolute pixel difference ${meanDifference(loopFrames.data, reference.data).toFixed(2)} ` +
           `(0-255). skip [${fmt(vsLoop.a)}], default [${fmt(vsLoop.b)}]`,
       }),
     );
@@ -338,6 +410,10 @@ export default async function bench(): Promise<BenchResult[]> {
           `[${fmt(passes.b.map((r) => r.rate))}]`,
       }),
     );
+
+    // (4c) exact frames from the pruned stream against the demuxed file, then the nearest references.
+    rows.push(await cpuVersus(clip, base, reference.data, wanted));
+    rows.push(await nearestVersusExact(clip, base, reference.data));
 
     // (5) soak: many decodes of a small clip, bounded concurrency; no child left, memory flat.
     const small = join(dir, 'small.mp4');

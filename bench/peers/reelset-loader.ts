@@ -29,6 +29,14 @@ const dataset = openDataset(root, {
 });
 const wanted: Record<string, number[]> = {};
 let backend = '';
+// tf.data: tfjs, its backend and the adapter are loaded before the clock too (the peers import torch first).
+const tfData =
+  adapter === 'tf.data'
+    ? {
+        tf: (await import('@tensorflow/tfjs')) as typeof Tfjs,
+        toTfDataset: (await import('../../src/adapters/tf-data.js')).toTfDataset,
+      }
+    : undefined;
 
 /** One pass through the adapter; the number of samples seen. */
 async function pass(first: boolean): Promise<number> {
@@ -45,9 +53,8 @@ async function pass(first: boolean): Promise<number> {
     }
   } else if (adapter === 'ndarray') {
     for await (const b of toNdarray(dataset, { batchSize })) n += b.size;
-  } else if (adapter === 'tf.data') {
-    const tf = (await import('@tensorflow/tfjs')) as typeof Tfjs;
-    const { toTfDataset } = await import('../../src/adapters/tf-data.js');
+  } else if (tfData) {
+    const { tf, toTfDataset } = tfData;
     await toTfDataset(dataset, { batchSize }).forEachAsync((batch) => {
       n += (batch as { ys: Tfjs.Tensor }).ys.shape[0] ?? 0;
       tf.dispose(batch);

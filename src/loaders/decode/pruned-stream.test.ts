@@ -49,6 +49,15 @@ function outcome(decode: Promise<{ data: Uint8Array | Float32Array; timesSec: nu
   );
 }
 
+/** Whether the sample at decoding index `i` is one nothing refers to (read from the file's bytes). */
+function disposableSample(file: Buffer, t: Mp4VideoTrack, i: number): boolean {
+  if (!t.samples) throw new Error('no sample table');
+  const at = t.samples.offsets[i] as number;
+  return isDisposable(
+    splitNalUnits(file.subarray(at, at + (t.samples.sizes[i] as number)), t.samples.lengthSize),
+  );
+}
+
 const OPTIONS: VideoOptions[] = [
   {},
   { frames: 4, sampling: 'random', seed: 3 },
@@ -77,7 +86,7 @@ describe('prunedStream: the same frames for less decoding', () => {
     async (name) => {
       const t = await track(name);
       if (!t.samples) throw new Error('no sample table');
-      const { lengthSize, offsets, sizes, decodeIndex } = t.samples;
+      const { decodeIndex } = t.samples;
       const wanted = [1, Math.floor(t.frameCount / 3), Math.floor(t.frameCount / 2), t.frameCount - 2];
       const pruned = await prunedStream(clip(name), t, wanted);
       if (!pruned) throw new Error('not pruned');
@@ -87,9 +96,7 @@ describe('prunedStream: the same frames for less decoding', () => {
       const file = await readFile(clip(name));
       let disposable = 0;
       for (let i = 0; i <= last; i++) {
-        const at = offsets[i] as number;
-        const nals = splitNalUnits(file.subarray(at, at + (sizes[i] as number)), lengthSize);
-        if (isDisposable(nals) && !wanted.some((p) => decodeIndex[p] === i)) disposable++;
+        if (disposableSample(file, t, i) && !wanted.some((p) => decodeIndex[p] === i)) disposable++;
       }
       expect(pruned.dropped).toBe(disposable);
       expect(Array.from(pruned.annexB.subarray(0, 5))).toEqual([0, 0, 0, 1, 0x67]);
@@ -123,6 +130,25 @@ describe('prunedStream: the same frames for less decoding', () => {
       expect(picked.equals(direct)).toBe(true);
     },
   );
+
+  it('nearest references: each frame given is the first reference at or after the wanted one', async () => {
+    const t = await track('b-none-ref.mp4');
+    const decodeIndex = t.samples?.decodeIndex ?? new Uint32Array();
+    const file = await readFile(clip('b-none-ref.mp4'));
+    const wanted = [5, 30, 61, 90];
+    const exact = await prunedStream(clip('b-none-ref.mp4'), t, wanted);
+    const near = await prunedStream(clip('b-none-ref.mp4'), t, wanted, { nearestReference: true });
+    if (!exact || !near) throw new Error('not pruned');
+    expect(exact.frames).toEqual(wanted);
+    const expected = wanted.map((p) => {
+      let q = p;
+      while (disposableSample(file, t, decodeIndex[q] as number)) q++;
+      return q;
+    });
+    expect(near.frames).toEqual([...new Set(expected)]);
+    expect(near.frames).not.toEqual(wanted); // some wanted frames are not references: the case is not trivial
+    expect(near.decoded).toBeLessThan(exact.decoded);
+  });
 
   it('without B-frames every frame is a reference: nothing is dropped', async () => {
     const t = await track('no-bframes.mp4');
