@@ -120,6 +120,13 @@ async function versus(
   return result({ ...row, reelset, peer, ratio: peer / reelset, unit: 's', notes: notes(runs) });
 }
 
+/** A row of CPU seconds a clip, lower being better: ratio = the peer's median over reelset's (runs a). */
+function cpuRow(name: string, goal: number, runs: { a: number[]; b: number[] }, notes: string): BenchResult {
+  const reelset = median(runs.a);
+  const peer = median(runs.b);
+  return result({ name, reelset, peer, ratio: peer / reelset, goal, unit: 'cpu s', notes });
+}
+
 /** Mean absolute difference of two frame buffers (0-255). */
 function meanDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
@@ -149,19 +156,15 @@ async function cpuVersus(
   const demuxed = await decodeVideoWithProbe(probeVideo, clip, base);
   const track = await readMp4VideoTrack(clip);
   const pruned = track && (await prunedStream(clip, track, frames));
-  return result({
-    name: 'video: exact frames, the stream without unreferenced frames vs the demuxed file (CPU)',
-    reelset: median(runs.a),
-    peer: median(runs.b),
-    ratio: median(runs.b) / median(runs.a),
-    goal: 1.2,
-    unit: 'cpu s',
-    notes:
-      `ratio = demuxed-file CPU s / pruned-stream CPU s a clip (process + reaped children, 10 ms ticks), medians of ${RUNS} ` +
+  return cpuRow(
+    'video: exact frames, the stream without unreferenced frames vs the demuxed file (CPU)',
+    1.2,
+    runs,
+    `ratio = demuxed-file CPU s / pruned-stream CPU s a clip (process + reaped children, 10 ms ticks), medians of ${RUNS} ` +
       `alternating runs; the stream keeps ${pruned?.decoded} frames and leaves out ${pruned?.dropped} (up to the last ` +
       `wanted frame); mean pixel difference ${meanDifference(demuxed.data, reference).toFixed(3)} (0 = bit-exact). ` +
       `pruned [${fmt(runs.a)}], demuxed [${fmt(runs.b)}]`,
-  });
+  );
 }
 
 /** Opt-in `accuracy: 'nearest-reference'` against exact frames (both pruned): CPU, and what it costs in pixels. */
@@ -179,18 +182,14 @@ async function nearestVersusExact(
   const nearest = await decodeVideo(clip, nearestOptions);
   const exact = await decodeVideo(clip, base);
   const moved = nearest.timesSec.filter((t, k) => t !== exact.timesSec[k]).length;
-  return result({
-    name: "video: accuracy 'nearest-reference' vs exact (CPU, both reelset)",
-    reelset: median(runs.a),
-    peer: median(runs.b),
-    ratio: median(runs.b) / median(runs.a),
-    goal: 0,
-    unit: 'cpu s',
-    notes:
-      `reported, no goal: ratio = exact CPU s / nearest-reference CPU s a clip, medians of ${RUNS} alternating runs; ` +
+  return cpuRow(
+    "video: accuracy 'nearest-reference' vs exact (CPU, both reelset)",
+    0,
+    runs,
+    `reported, no goal: ratio = exact CPU s / nearest-reference CPU s a clip, medians of ${RUNS} alternating runs; ` +
       `${moved} of ${exact.timesSec.length} frames moved to the next reference frame, mean pixel difference ` +
       `${meanDifference(nearest.data, reference).toFixed(2)} (0-255). nearest [${fmt(runs.a)}], exact [${fmt(runs.b)}]`,
-  });
+  );
 }
 
 async function timeDecode(path: string, options: VideoOptions): Promise<number> {
@@ -326,21 +325,15 @@ export default async function bench(): Promise<BenchResult[]> {
       () => cpuDecode(clip, { ...base, skipLoopFilter: true }),
       () => cpuDecode(clip, base),
     );
-    const rl = median(vsLoop.a);
-    const pl = median(vsLoop.b);
     const loopFrames = await decodeVideo(clip, { ...base, skipLoopFilter: true });
     rows.push(
-      result({
-        name: 'video: skipLoopFilter vs default, CPU (both reelset)',
-        reelset: rl,
-        peer: pl,
-        ratio: pl / rl,
-        goal: 1.1,
-        unit: 'cpu s',
-        notes:
-          `ratio = default CPU s / skip_loop_filter CPU s (process + reaped children, 10 ms ticks); mean absolute pixel difference ${meanDifference(loopFrames.data, reference.data).toFixed(2)} ` +
+      cpuRow(
+        'video: skipLoopFilter vs default, CPU (both reelset)',
+        1.1,
+        vsLoop,
+        `ratio = default CPU s / skip_loop_filter CPU s (process + reaped children, 10 ms ticks); mean absolute pixel difference ${meanDifference(loopFrames.data, reference.data).toFixed(2)} ` +
           `(0-255). skip [${fmt(vsLoop.a)}], default [${fmt(vsLoop.b)}]`,
-      }),
+      ),
     );
 
     // (4b) clip metadata from the MP4's own boxes against an ffprobe process: one probe, then end to end.
@@ -383,7 +376,8 @@ export default async function bench(): Promise<BenchResult[]> {
       const cpu0 = cpuSeconds();
       const { seconds } = await timed(() =>
         forEachLimit(many, 2, async (p) => {
-          await (boxes ? decodeVideo(p, base) : decodeVideoWithProbe(probeVideoWithFfprobe, p, base));
+          // Both through ffmpeg's demuxer, so that the row measures the probe alone (the next row the stream).
+          await decodeVideoWithProbe(boxes ? probeVideo : probeVideoWithFfprobe, p, base);
         }),
       );
       return { rate: many.length / seconds, cpu: (cpuSeconds() - cpu0) / many.length };

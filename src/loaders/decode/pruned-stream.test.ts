@@ -177,6 +177,8 @@ describe('prunedStream leaves to the demuxer what it is not sure of', () => {
     expect(await prunedStream(path, colr, [5])).toBeUndefined();
     expect(await prunedStream(path, { ...t, samples: undefined }, [5])).toBeUndefined();
     expect(await prunedStream(path, t, [])).toBeUndefined();
+    expect(await prunedStream(path, t, [5, t.frameCount])).toBeUndefined();
+    expect(await prunedStream(path, t, [-1])).toBeUndefined();
   });
 
   it('more bytes to read than allowed', async () => {

@@ -106,9 +106,9 @@ async function readSpan(
  * Builds the stream that decodes the frames at presentation indices `wanted` exactly, skipping every frame
  * no other frame refers to unless it is wanted; frames after the last one kept (in decoding order) are not
  * read. Returns `undefined`, for ffmpeg's own demuxer to decode the file, whenever this is not sure to give
- * the same frames: see {@link prunable}, a first frame that is not an IDR, a sample whose NAL units do not
- * fit it, more than `maxBytes` to read, or (with `nearestReference`) a wanted frame with no reference
- * frame at or after it among those read.
+ * the same frames: see {@link prunable}, a wanted index outside the track, a first frame that is not an
+ * IDR, a sample whose NAL units do not fit it, more than `maxBytes` to read, or (with `nearestReference`) a
+ * wanted frame with no reference frame at or after it among those read.
  *
  * @param wanted Presentation indices (0-based) of the frames to decode, each below `track.frameCount`.
  * @example
@@ -125,6 +125,7 @@ export async function prunedStream(
   { maxBytes = MAX_PRUNED_BYTES, nearestReference = false }: PruneOptions = {},
 ): Promise<PrunedStream | undefined> {
   if (!prunable(track) || wanted.length === 0) return undefined;
+  if (wanted.some((p) => !Number.isInteger(p) || p < 0 || p >= track.frameCount)) return undefined;
   const { decodeIndex, offsets, sizes, lengthSize } = track.samples;
   const last = Math.max(...wanted.map((p) => decodeIndex[p] as number));
   const read = await readSpan(path, track, last, maxBytes);

@@ -110,11 +110,12 @@ export interface VideoOptions {
   /** Decode with `-skip_loop_filter all`: faster, slightly blockier frames. Default false. */
   skipLoopFilter?: boolean;
   /**
-   * `'exact'` (default): the frames the sampling chooses. `'nearest-reference'` (opt in, faster): the
-   * decoder skips frames no other frame refers to (`-skip_frame noref`: about 22% less decoding CPU on a
-   * 15 s x264 clip), and each chosen frame becomes the first decoded frame at or after it, so a frame can
-   * move by a frame or two (`timesSec` says where each came from); on a clip of very few frames two choices
-   * can meet, and the clip is then short (see `short`).
+   * `'exact'` (default): the frames the sampling chooses, bit for bit. `'nearest-reference'` (opt in): no
+   * frame that other frames do not refer to is decoded, and each chosen frame becomes the first frame at or
+   * after it that others refer to, so a frame can move by a frame or two (`timesSec` says where each came
+   * from); two choices can meet on the same frame, which is then repeated. Exact frames of an H.264 MP4
+   * already skip the unreferenced frames that are not chosen, so this saves little there; it helps most
+   * on clips that route does not take (rotated clips, other containers), where it is `-skip_frame noref`.
    */
   accuracy?: 'exact' | 'nearest-reference';
   /** ffmpeg decoder threads per clip (0 = ffmpeg's choice). Default 1: best throughput with a pool. */
