@@ -105,10 +105,10 @@ async function readSpan(
 /**
  * Builds the stream that decodes the frames at presentation indices `wanted` exactly, skipping every frame
  * no other frame refers to unless it is wanted; frames after the last one kept (in decoding order) are not
- * read. Returns `undefined`, for ffmpeg's own demuxer to decode the file, whenever this is not sure to give
+ * decoded (nor read, for exact frames). Returns `undefined`, for ffmpeg's own demuxer to decode the file, whenever this is not sure to give
  * the same frames: see {@link prunable}, a wanted index outside the track, a first frame that is not an
- * IDR, a sample whose NAL units do not fit it, more than `maxBytes` to read, or (with `nearestReference`) a
- * wanted frame with no reference frame at or after it among those read.
+ * IDR, a sample whose NAL units do not fit it, more than `maxBytes` to read, or (with `nearestReference`,
+ * which reads the whole track to find them) a wanted frame with no reference frame at or after it.
  *
  * @param wanted Presentation indices (0-based) of the frames to decode, each below `track.frameCount`.
  * @example
@@ -127,7 +127,10 @@ export async function prunedStream(
   if (!prunable(track) || wanted.length === 0) return undefined;
   if (wanted.some((p) => !Number.isInteger(p) || p < 0 || p >= track.frameCount)) return undefined;
   const { decodeIndex, offsets, sizes, lengthSize } = track.samples;
-  const last = Math.max(...wanted.map((p) => decodeIndex[p] as number));
+  // The nearest references may lie anywhere after the wanted frames: every sample is read and classified.
+  const last = nearestReference
+    ? track.frameCount - 1
+    : Math.max(...wanted.map((p) => decodeIndex[p] as number));
   const read = await readSpan(path, track, last, maxBytes);
   if (!read) return undefined;
   const units: Uint8Array[][] = [];
@@ -144,13 +147,9 @@ export async function prunedStream(
     if (err instanceof H264Unsure) return undefined;
     throw err;
   }
-  /** The first frame at or after presentation index `p` that other frames refer to, among those read. */
+  /** The first frame at or after presentation index `p` that other frames refer to. */
   const nearest = (p: number): number | undefined => {
-    for (let q = p; q < track.frameCount; q++) {
-      const d = decodeIndex[q] as number;
-      if (d > last) return undefined;
-      if (disposable[d] === 0) return q;
-    }
+    for (let q = p; q < track.frameCount; q++) if (disposable[decodeIndex[q] as number] === 0) return q;
     return undefined;
   };
   const chosen = nearestReference ? wanted.map(nearest) : wanted;
