@@ -281,19 +281,19 @@ async function decodeLimitPass(lastFrames: ReadonlyMap<string, number>): Promise
  * The streams of the pruned decode limit: each clip's H.264 up to its last wanted frame without the frames
  * nothing refers to ({@link prunedStream}), the least decoding that gives exactly the wanted frames.
  */
-async function prunedStreams(wanted: ReadonlyMap<string, number[]>): Promise<Buffer[]> {
-  const streams: Buffer[] = [];
+async function prunedStreams(wanted: ReadonlyMap<string, number[]>): Promise<Uint8Array[][]> {
+  const streams: Uint8Array[][] = [];
   for (const [clip, frames] of wanted) {
     const track = await readMp4VideoTrack(clip);
     const pruned = track && (await prunedStream(clip, track, frames));
     if (!pruned) throw new Error(`${clip} cannot be pruned: the pruned decode limit needs every clip`);
-    streams.push(pruned.annexB);
+    streams.push(pruned.stream);
   }
   return streams;
 }
 
 /** One pass of the pruned decode limit: like {@link decodeLimitPass}, each stream on ffmpeg's stdin. */
-async function prunedLimitPass(streams: readonly Buffer[]): Promise<number> {
+async function prunedLimitPass(streams: readonly Uint8Array[][]): Promise<number> {
   const before = cpuTimes().children;
   await forEachLimit([...streams], os.availableParallelism(), async (stream) => {
     await runFfmpeg(
@@ -377,7 +377,7 @@ export default async function bench(): Promise<BenchResult[]> {
     const limitCpu: number[] = [];
     const prunedCpu: number[] = [];
     let lastFrames = new Map<string, number>();
-    let streams: Buffer[] = [];
+    let streams: Uint8Array[][] = [];
     // Rounds: each loader once (PASSES passes in a fresh process), then the decode limit; medians over rounds.
     for (let round = 0; round < ROUNDS; round++) {
       for (const loader of loaders) {

@@ -57,28 +57,18 @@ describe('ffmpeg runner', () => {
     expect(info.streams[0]).toMatchObject({ codec_name: 'h264', width: 64 });
   });
 
-  it('passes standard input through', async () => {
-    const { stdout } = await runFfmpeg(
-      [
-        '-v',
-        'error',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'gray',
-        '-s',
-        '2x2',
-        '-i',
-        'pipe:0',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'gray',
-        'pipe:1',
-      ],
-      { input: Uint8Array.from([1, 2, 3, 4]) },
-    );
+  it('passes standard input through, one buffer or chunks in order', async () => {
+    const gray = ['-f', 'rawvideo', '-pix_fmt', 'gray'];
+    const args = ['-v', 'error', ...gray, '-s', '2x2', '-i', 'pipe:0', ...gray, 'pipe:1'];
+    const { stdout } = await runFfmpeg(args, { input: Uint8Array.from([1, 2, 3, 4]) });
     expect([...stdout]).toEqual([1, 2, 3, 4]);
+    const chunks = [
+      Uint8Array.from([5]),
+      Uint8Array.from([6, 7]),
+      new Uint8Array(0),
+      Uint8Array.from([8, 9, 10, 11, 12]),
+    ];
+    expect([...(await runFfmpeg(args, { input: chunks })).stdout]).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
   it('reports a failing run as FfmpegError with the exit code and stderr', async () => {

@@ -29,8 +29,8 @@ export type FfmpegTool = 'ffmpeg' | 'ffprobe';
 export interface RunOptions {
   /** Kill the process (SIGKILL) after this many milliseconds. Default 120000. */
   timeoutMs?: number;
-  /** Bytes written to the process's standard input. */
-  input?: Uint8Array;
+  /** Bytes written to the process's standard input: one buffer, or chunks written in order. */
+  input?: Uint8Array | readonly Uint8Array[];
   /** The executable to run, overriding the environment and the bundled binary. */
   binary?: string;
   /**
@@ -202,7 +202,12 @@ function run(tool: FfmpegTool, args: readonly string[], options: RunOptions): Pr
         resolve({ stdout: Buffer.concat(chunks), stderr });
       }
     });
-    child.stdin.end(options.input);
+    const { input } = options;
+    if (input === undefined || input instanceof Uint8Array) child.stdin.end(input);
+    else {
+      for (const chunk of input) child.stdin.write(chunk);
+      child.stdin.end();
+    }
   });
 }
 

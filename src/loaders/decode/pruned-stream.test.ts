@@ -99,7 +99,7 @@ describe('prunedStream: the same frames for less decoding', () => {
         if (disposableSample(file, t, i) && !wanted.some((p) => decodeIndex[p] === i)) disposable++;
       }
       expect(pruned.dropped).toBe(disposable);
-      expect(Array.from(pruned.annexB.subarray(0, 5))).toEqual([0, 0, 0, 1, 0x67]);
+      expect(Array.from(Buffer.concat(pruned.stream).subarray(0, 5))).toEqual([0, 0, 0, 1, 0x67]);
       // ffmpeg decodes exactly the kept frames from the stream, and each wanted one is where the index says.
       const rgb = async (input: string[], filter: string): Promise<Buffer> =>
         (
@@ -117,7 +117,7 @@ describe('prunedStream: the same frames for less decoding', () => {
               'gray',
               'pipe:1',
             ],
-            input.includes('pipe:0') ? { input: pruned.annexB } : {},
+            input.includes('pipe:0') ? { input: pruned.stream } : {},
           )
         ).stdout;
       const all = await rgb(['-f', 'h264', '-i', 'pipe:0'], 'scale=8:8');

@@ -558,7 +558,7 @@ async function runDecode(
     if (pruned && track) {
       const selected: Plan = { kind: 'indices', indices: pruned.outputIndices };
       const args = decodeArgs(path, { input: 'h264-stdin', showinfo: false }, o, selected);
-      const { stdout } = await runFfmpeg(args, { ...run, input: pruned.annexB });
+      const { stdout } = await runFfmpeg(args, { ...run, input: pruned.stream });
       const ticks = track.presentationTicks;
       return {
         stdout,
