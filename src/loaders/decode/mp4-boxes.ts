@@ -512,7 +512,9 @@ function parseTrack(
   } else {
     pts.set(dts);
   }
-  const sorted = Float64Array.from(pts).sort();
+  // Decoding-order indices in presentation order, and the presentation times in that order.
+  const decodeIndex = Uint32Array.from(pts.keys()).sort((a, b) => (pts[a] as number) - (pts[b] as number));
+  const sorted = Float64Array.from(decodeIndex, (d) => pts[d] as number);
   const minPts = sorted[0] as number;
   const maxPts = sorted[frameCount - 1] as number;
   for (let i = 1; i < frameCount; i++) {
@@ -552,12 +554,16 @@ function parseTrack(
     const n = stss.count(4);
     if (n === 0) unsure('an empty stss');
     keyframes = new Uint32Array(n);
+    const presentationOf = new Uint32Array(frameCount);
+    decodeIndex.forEach((d, p) => {
+      presentationOf[d] = p;
+    });
     let previous = 0;
     for (let i = 0; i < n; i++) {
       const sample = stss.u32();
       if (sample <= previous || sample > frameCount) unsure('sync samples out of order or range');
       previous = sample;
-      keyframes[i] = presentationIndex(sorted, (pts[sample - 1] as number) - minPts);
+      keyframes[i] = presentationOf[sample - 1] as number;
     }
     keyframes.sort();
   } else {
@@ -584,7 +590,7 @@ function parseTrack(
       buf,
       { stsc, chunks: (stco ?? co64) as Box, wide: !stco },
       sizes,
-      pts,
+      decodeIndex,
       fileSize,
       avc,
     ),
@@ -592,7 +598,7 @@ function parseTrack(
 }
 
 /**
- * Where each sample's bytes lie (`stsc` runs over the chunk offsets), checked to lie inside the file, and
+ * Where each sample's bytes lie (`stsc` runs over the chunk offsets), checked to lie inside the file, with
  * the presentation-to-decoding order; `undefined` when the tables do not add up (the metadata above stays
  * good: ffmpeg demuxes such a file itself).
  */
@@ -600,7 +606,7 @@ function sampleTable(
   buf: Buffer,
   boxesOf: { stsc: Box; chunks: Box; wide: boolean },
   sizes: Uint32Array,
-  pts: Float64Array,
+  decodeIndex: Uint32Array,
   fileSize: number,
   avc: { lengthSize: number; parameterSets: Buffer[] },
 ): Mp4Samples | undefined {
@@ -633,22 +639,9 @@ function sampleTable(
       }
     }
     if (sample !== sizes.length) unsure('chunks hold fewer samples than the track');
-    const decodeIndex = Uint32Array.from(pts.keys()).sort((a, b) => (pts[a] as number) - (pts[b] as number));
     return { ...avc, offsets, sizes, decodeIndex };
   } catch (err) {
     if (err instanceof Unsure) return undefined;
     throw err;
   }
-}
-
-/** The index of `ticks` in the sorted presentation times (binary search; present by construction). */
-function presentationIndex(sorted: Float64Array, ticks: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < ticks) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted[lo] === ticks ? lo : unsure('a keyframe without a presentation time');
 }
