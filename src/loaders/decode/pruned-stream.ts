@@ -58,6 +58,11 @@ export interface PruneOptions {
 /**
  * The most bytes read for one clip's stream by default (about 10 minutes at the real clips' 0.8 Mbit/s): the
  * span is held in memory while ffmpeg reads it, so a longer one is left to ffmpeg's own demuxer.
+ *
+ * @example
+ * ```ts
+ * await prunedStream('clip.mp4', track, [23, 69], { maxBytes: MAX_PRUNED_BYTES / 4 });
+ * ```
  */
 export const MAX_PRUNED_BYTES = 64 * 2 ** 20;
 
